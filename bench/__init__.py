@@ -1,0 +1,1 @@
+"""Benchmarks that measure the service side by side with a bare baseline (see README.md)."""

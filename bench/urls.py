@@ -1,0 +1,13 @@
+"""The project's URLs (with the test-only ``/v1/test/noop`` submit route) plus the
+baseline views under ``/bench/``."""
+
+from django.urls import path
+
+from bench import baseline
+from tests import urls as project
+
+urlpatterns = [
+    path("bench/read/<uuid:job_id>", baseline.read_one, name="bench-read"),
+    path("bench/insert", baseline.insert_one, name="bench-insert"),
+    *project.urlpatterns,
+]

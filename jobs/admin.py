@@ -1,0 +1,88 @@
+import json
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from jobs.models import ApiKey, Job, Membership, Organization
+from jobs.services import api_key_create, api_key_revoke
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "prefix", "created_at", "last_used_at",
+                    "revoked_at"]
+    list_filter = ["organization", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix"]
+    fields = ["organization", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A key's organization and name are fixed once it exists.
+        return self.readonly_fields + (["organization", "name"] if obj else [])
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        key, raw = api_key_create(organization=obj.organization, name=obj.name,
+                                  created_by=request.user)
+        obj.pk = key.pk
+        self.message_user(request, format_html(
+            "New key (shown only now, copy it): <code>{}</code>", raw), messages.WARNING)
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request, queryset):
+        count = sum(api_key_revoke(key=key) for key in queryset)
+        self.message_user(request, f"Revoked {count} key(s).")
+
+
+def _pretty(value) -> str:
+    return format_html("<pre style='white-space:pre-wrap;max-width:80em'>{}</pre>",
+                       json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["id", "type", "status", "target", "organization", "username",
+                    "created_at", "completed_at"]
+    list_filter = ["status", "type", "organization"]
+    search_fields = ["id", "target", "username"]
+    date_hierarchy = "created_at"
+    list_select_related = ["organization"]
+    exclude = ["params", "result", "metadata"]
+    readonly_fields = ["pretty_params", "pretty_result", "pretty_metadata"]
+
+    def get_readonly_fields(self, request, obj=None):
+        names = [f.name for f in Job._meta.fields if f.name not in self.exclude]
+        return names + self.readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="params")
+    def pretty_params(self, job):
+        return _pretty(job.params)
+
+    @admin.display(description="result")
+    def pretty_result(self, job):
+        return _pretty(job.result)
+
+    @admin.display(description="metadata")
+    def pretty_metadata(self, job):
+        return _pretty(job.metadata)

@@ -1,0 +1,136 @@
+"""The OpenAPI document for /v1, built from the same pydantic models the views use."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.http import JsonResponse
+from pydantic.json_schema import models_json_schema
+
+from jobs.api import schemas
+from jobs.operations import get_operation, registry
+
+REF = "#/components/schemas/{model}"
+ERRORS = {
+    "400": "Invalid input (validation_error or target_not_allowed)",
+    "401": "Missing or invalid API key",
+    "404": "No such job in this organization",
+    "409": "Conflict",
+    "413": "Body too large",
+    "415": "Body is not JSON",
+    "429": "Rate limited",
+}
+
+
+def _ref(model) -> dict:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _json(model, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
+
+
+def _errors(*codes: str) -> dict:
+    return {code: _json(schemas.ErrorEnvelope, ERRORS[code]) for code in codes}
+
+
+JOB_ID = {"name": "jobId", "in": "path", "required": True,
+          "schema": {"type": "string", "format": "uuid"}}
+
+
+def _submit_operations():
+    from jobs.api.urls import SUBMIT_ENDPOINTS
+
+    available = registry()
+    named = {}
+    for route, job_type, _category in SUBMIT_ENDPOINTS:
+        if job_type in available:
+            if job_type not in named:
+                named[job_type] = _request_model(job_type, get_operation(job_type).params_model)
+            yield route, job_type, named[job_type]
+
+
+def _request_model(job_type: str, model):
+    """The operation's Params under a name of its own (every operation calls it Params)."""
+    name = "".join(part.title() for part in job_type.split("_")) + "Request"
+    return type(name, (model,), {"__doc__": model.__doc__, "__module__": model.__module__})
+
+
+@cache
+def build_document() -> dict:
+    submits = list(_submit_operations())
+    models = [m for _r, _t, m in submits] + [
+        schemas.SubmitResponse, schemas.Job, schemas.JobList, schemas.AsyncJob,
+        schemas.ErrorEnvelope]
+    refs, defs = models_json_schema([(m, "validation") for m in models], ref_template=REF,
+                                    by_alias=True)
+    # Two operations may both call their model "Params": pydantic gives each a unique
+    # name in the document, so take the reference it made rather than the class name.
+    body = {m: refs[(m, "validation")] for m in models}
+    paths: dict[str, dict] = {}
+    for route, job_type, model in submits:
+        paths[f"/v1/{route}"] = {"post": {
+            "operationId": f"submit_{route.replace('/', '_').replace('-', '_')}",
+            "summary": f"Start a {job_type} job",
+            "tags": ["operations"],
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                            "schema": {"type": "string"}}],
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": body[model]}}},
+            "responses": {"202": _json(schemas.SubmitResponse, "Job accepted"),
+                          **_errors("400", "401", "409", "413", "415", "429")},
+        }}
+    paths["/v1/ops/jobs/{jobId}"] = {"get": {
+        "operationId": "get_job", "summary": "Read a job", "tags": ["jobs"],
+        "parameters": [JOB_ID],
+        "responses": {"200": _json(schemas.Job, "The job"), **_errors("401", "404", "429")}}}
+    paths["/v1/ops/jobs/list"] = {"get": {
+        "operationId": "list_jobs", "summary": "Recent jobs, newest first", "tags": ["jobs"],
+        "parameters": [
+            {"name": "status", "in": "query", "schema": {"type": "string"}},
+            {"name": "type", "in": "query", "schema": {"type": "string"}},
+            {"name": "limit", "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
+            {"name": "offset", "in": "query",
+             "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+        "responses": {"200": _json(schemas.JobList, "A page of jobs"),
+                      **_errors("400", "401", "429")}}}
+    paths["/v1/ops/jobs/{jobId}/cancel"] = {"post": {
+        "operationId": "cancel_job", "summary": "Cancel a job", "tags": ["jobs"],
+        "parameters": [JOB_ID],
+        "responses": {"200": _json(schemas.Job, "The cancelled job"),
+                      **_errors("401", "404", "409", "429")}}}
+    paths["/v1/async-jobs/{jobId}"] = {"get": {
+        "operationId": "get_async_job", "summary": "Read a job (deepidv dialect)",
+        "tags": ["deepidv"], "parameters": [JOB_ID],
+        "responses": {"200": _json(schemas.AsyncJob, "The job"),
+                      "400": _json(schemas.ErrorEnvelope, "jobId is not a UUID"),
+                      "401": _json(schemas.ErrorEnvelope, "Invalid API key"),
+                      "403": _json(schemas.ErrorEnvelope,
+                                   "No key, or the job belongs to another organization"),
+                      "404": _json(schemas.ErrorEnvelope, "No such job")}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Security operations jobs API", "version": "1.0.0",
+                 "description": "Start long security operations as jobs and read them in "
+                                "the Whisper ops or deepidv async-jobs dialect."},
+        "paths": paths,
+        "components": {
+            "schemas": defs.get("$defs", {}),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+            },
+        },
+        "security": [{"bearer": []}, {"apiKey": []}],
+    }
+
+
+def openapi_view(request):
+    from jobs.api.views import allow_methods
+
+    @allow_methods("GET")
+    def view(request):
+        return JsonResponse(build_document())
+
+    return view(request)

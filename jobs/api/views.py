@@ -1,0 +1,166 @@
+"""The /v1 JSON views: authenticate, read input, call one service, answer."""
+
+from __future__ import annotations
+
+import uuid
+from functools import wraps
+
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from jobs import lifecycle
+from jobs.api import deepidv, whisper
+from jobs.api.auth import INVALID_KEY, caller_and_job, require_api_key, required_key
+from jobs.api.errors import ApiError
+from jobs.api.inputs import list_query, read_json_object
+from jobs.api.ratelimit import check_rate
+from jobs.models import TERMINAL_STATES, Job
+from jobs.submission import SubmissionInvalid, job_start
+
+POLL_SECONDS = {"PENDING": 2, "PROCESSING": 2}
+
+
+def allow_methods(*methods: str):
+    allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in allowed:
+                raise ApiError(405, f"{request.method} is not allowed here; use "
+                                    f"{', '.join(sorted(allowed))}.",
+                               headers={"Allow": ", ".join(sorted(allowed))})
+            return view(request, *args, **kwargs)
+
+        return csrf_exempt(wrapper)
+
+    return decorator
+
+
+def _job_id(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
+def _with_retry_after(response: JsonResponse, status: str) -> JsonResponse:
+    if status not in TERMINAL_STATES:
+        response["Retry-After"] = str(POLL_SECONDS.get(status, 2))
+    return response
+
+
+# --- submit -------------------------------------------------------------------------
+
+
+def submit_view(job_type: str, category: str):
+    """The POST view for one operation endpoint."""
+
+    @allow_methods("POST")
+    @require_api_key
+    def submit(request):
+        caller = request.caller
+        try:
+            job, _created = job_start(
+                organization=caller.organization, job_type=job_type,
+                data=read_json_object(request), api_key_id=caller.key_id,
+                username=caller.name, source="api",
+                idempotency_key=request.headers.get("Idempotency-Key") or None,
+                before_save=lambda: check_rate(caller.key_id, category),
+            )
+        except SubmissionInvalid as exc:
+            raise ApiError(400, exc.message, error=exc.error, details=exc.details) from None
+        except lifecycle.IdempotencyConflict:
+            raise ApiError(409, "This Idempotency-Key was used with a different request "
+                                "body in the last 24 hours.") from None
+        response = JsonResponse(whisper.submitted(job), status=202)
+        response["Location"] = whisper.status_url(job.pk)
+        response["Retry-After"] = str(POLL_SECONDS["PENDING"])
+        return response
+
+    submit.job_type = job_type
+    return submit
+
+
+# --- Whisper dialect ----------------------------------------------------------------
+
+
+@allow_methods("GET")
+def job_detail(request, job_id: str):
+    # The hottest path: key and job come back from one indexed query.
+    found = caller_and_job(required_key(request), _job_id(job_id))
+    if found is None:
+        raise ApiError(401, INVALID_KEY)
+    caller, job = found
+    check_rate(caller.key_id, "reads")
+    if job is None:
+        raise ApiError(404, "No job with this id.")
+    return _with_retry_after(JsonResponse(whisper.job_object(job)), job.status)
+
+
+@allow_methods("GET")
+@require_api_key
+def job_list(request):
+    check_rate(request.caller.key_id, "reads")
+    query = list_query(request)
+    jobs = Job.objects.filter(organization_id=request.caller.organization_id)
+    if query.status:
+        jobs = jobs.filter(status=query.status)
+    if query.type:
+        jobs = jobs.filter(type=query.type)
+    page = jobs.defer("params", "result", "metadata")[query.offset:query.offset + query.limit]
+    return JsonResponse({
+        "jobs": [whisper.job_summary(job) for job in page],
+        "total": jobs.count(),
+        "limit": query.limit,
+        "offset": query.offset,
+        "status": query.status,
+    })
+
+
+@allow_methods("POST")
+@require_api_key
+def job_cancel(request, job_id: str):
+    check_rate(request.caller.key_id, "other")
+    parsed = _job_id(job_id)
+    if parsed is None:
+        raise ApiError(404, "No job with this id.")
+    try:
+        job = lifecycle.job_cancel(job_id=parsed, organization=request.caller.organization)
+    except lifecycle.JobNotFound:
+        raise ApiError(404, "No job with this id.") from None
+    except lifecycle.JobAlreadyEnded as exc:
+        raise ApiError(409, f"The job already ended ({exc.job.status}); it cannot be "
+                            "cancelled.") from None
+    return JsonResponse(whisper.job_object(job))
+
+
+# --- deepidv dialect ----------------------------------------------------------------
+
+
+@allow_methods("GET")
+def async_job_detail(request, job_id: str):
+    # deepidv's rules: no key 403, bad key 401, malformed id 400, another org's job 403.
+    raw = required_key(request, status_if_missing=403)
+    parsed = _job_id(job_id)
+    found = caller_and_job(raw, parsed)
+    if found is None:
+        raise ApiError(401, INVALID_KEY)
+    caller, job = found
+    check_rate(caller.key_id, "reads")
+    if parsed is None:
+        raise ApiError(400, "jobId is not a well-formed UUID.",
+                       details={"jobId": ["not a UUID"]})
+    if job is None:
+        if Job.objects.filter(pk=parsed).exists():
+            raise ApiError(403, "This job belongs to another organization.")
+        raise ApiError(404, "No job with this id.")
+    return _with_retry_after(JsonResponse(deepidv.job_object(job)), job.status)
+
+
+# --- everything else under /v1 ------------------------------------------------------
+
+
+@csrf_exempt
+def not_found(request, rest: str = ""):
+    raise ApiError(404, f"No endpoint at {request.path}.")

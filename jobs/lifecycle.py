@@ -1,0 +1,327 @@
+"""The job state machine: the only code that changes ``Job.status``.
+
+Every move is one conditional UPDATE that names the states it may leave, so two
+workers, or a worker and a cancel request, can never both win: the loser updates
+zero rows. Moves made by a worker also name the worker's lease (``Job.worker``), so
+a worker that was presumed lost cannot overwrite what its successor does.
+
+    PENDING -> PROCESSING -> COMPLETED | FAILED | CANCELLED
+    PENDING -> CANCELLED
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from jobs import tasks
+from jobs.models import (
+    ACTIVE_STATES,
+    IdempotencyRecord,
+    Job,
+    JobStatus,
+)
+from jobs.records import (
+    JOB_COLUMNS,
+    JOB_TABLE,
+    JobRecord,
+    db_datetime,
+    db_uuid,
+    job_insert,
+    job_record,
+)
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+CANCELLED_MESSAGE = "Job was cancelled"
+
+
+class JobNotFound(Exception):
+    pass
+
+
+class JobAlreadyEnded(Exception):
+    def __init__(self, job: Job):
+        super().__init__(f"job {job.id} already ended as {job.status}")
+        self.job = job
+
+
+class IdempotencyConflict(Exception):
+    pass
+
+
+def _now():
+    return timezone.now()
+
+
+def _expiry(now):
+    return now + timedelta(days=settings.JOB_RETENTION_DAYS)
+
+
+def request_fingerprint(job_type: str, params: dict[str, Any]) -> str:
+    canonical = json.dumps([job_type, params], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- submit -------------------------------------------------------------------------
+
+
+def job_submit(
+    *,
+    organization,
+    job_type: str,
+    params: dict[str, Any],
+    target: str = "",
+    api_key_id: int | None = None,
+    user=None,
+    username: str = "",
+    metadata: dict[str, str] | None = None,
+    idempotency_key: str | None = None,
+    before_save: Callable[[], None] | None = None,
+) -> tuple[Job, bool]:
+    """Save a PENDING job and queue it.
+
+    Returns ``(job, created)``; ``created`` is False when ``idempotency_key`` named an
+    earlier identical request, whose job is returned instead. ``before_save`` runs first
+    inside the job's transaction (the API counts the request against its rate limit
+    there, so one commit covers both and a refused request leaves nothing behind).
+    """
+    fingerprint = request_fingerprint(job_type, params) if idempotency_key else ""
+    job = Job(
+        organization=organization, type=job_type, params=params, target=target[:512],
+        api_key_id=api_key_id, user=user, username=username,
+        metadata={k: str(v) for k, v in (metadata or {}).items()},
+    )
+    # Everything that needs no database is done before the transaction: on SQLite it
+    # holds the one write lock that every web process and worker shares.
+    package = tasks.run_job_package(job.id, job_type) if _broker_shares_database() else None
+    with transaction.atomic():
+        if before_save is not None:
+            before_save()
+        if idempotency_key:
+            earlier = _idempotent_job(organization, idempotency_key, fingerprint)
+            if earlier is not None:
+                return earlier, False
+        job_insert(job)
+        if idempotency_key and not _idempotency_record(job, idempotency_key, fingerprint):
+            # A concurrent request with the same key got there first: answer with its
+            # job and let this one roll back.
+            transaction.set_rollback(True)
+            earlier = _idempotent_job(organization, idempotency_key, fingerprint)
+            if earlier is None:
+                raise IdempotencyConflict(idempotency_key)
+            return earlier, False
+        if package is not None:
+            # The queue row commits with the job: both exist or neither does.
+            tasks.broker().enqueue(package)
+        else:
+            transaction.on_commit(lambda: enqueue(job.id, job_type))
+    return job, True
+
+
+def _idempotency_record(job: Job, key: str, fingerprint: str) -> bool:
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(organization=job.organization, key=key,
+                                             request_hash=fingerprint, job=job)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _broker_shares_database() -> bool:
+    cluster = settings.Q_CLUSTER
+    return bool(cluster.get("orm")) and not cluster.get("sync")
+
+
+def _idempotent_job(organization, key: str, fingerprint: str) -> Job | None:
+    record = (IdempotencyRecord.objects.select_related("job")
+              .filter(organization=organization, key=key).first())
+    if record is None:
+        return None
+    if record.created_at < _now() - IDEMPOTENCY_WINDOW:
+        record.delete()
+        return None
+    if record.request_hash != fingerprint:
+        raise IdempotencyConflict(key)
+    return record.job
+
+
+def enqueue(job_id, job_type: str) -> None:
+    tasks.enqueue_run_job(job_id, job_type)
+
+
+# --- worker moves -------------------------------------------------------------------
+
+
+def job_claim(*, job_id, worker: str, timeout: float) -> JobRecord | None:
+    """PENDING -> PROCESSING for this worker; also takes back a job the reaper released.
+
+    None means the job is not ours to run: it ran already, was cancelled, or another
+    worker holds it (delivery is at-least-once, so repeats land here). One statement:
+    the claim and the read of what to run cannot be told apart by another process.
+    """
+    now = _now()
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [
+            JobStatus.PROCESSING, worker, db_datetime(now), db_datetime(now), db_datetime(now),
+            db_datetime(now + timedelta(seconds=timeout)), db_uuid(job_id),
+            JobStatus.PENDING, JobStatus.PROCESSING,
+        ])
+        row = cursor.fetchone()
+    return job_record(row) if row else None
+
+
+_CLAIM_SQL = (
+    f"UPDATE {JOB_TABLE} SET status = %s, worker = %s, heartbeat_at = %s, updated_at = %s,"
+    " started_at = %s, deadline_at = %s, attempts = attempts + 1"
+    " WHERE id = %s AND (status = %s OR (status = %s AND worker = ''))"
+    f" RETURNING {', '.join(JOB_COLUMNS)}"
+)
+
+
+def _mine(job_id, worker: str):
+    return Job.objects.filter(pk=job_id, status=JobStatus.PROCESSING, worker=worker)
+
+
+def job_report_progress(*, job_id, worker: str, current: int, total: int, message: str) -> bool:
+    """Record progress; False means the job was cancelled or is no longer this worker's."""
+    now = _now()
+    return bool(_mine(job_id, worker).update(
+        progress_current=max(0, current), progress_total=max(0, total),
+        progress_message=message[:500], heartbeat_at=now, updated_at=now))
+
+
+def job_heartbeat(*, job_id, worker: str) -> bool:
+    return bool(_mine(job_id, worker).update(heartbeat_at=_now()))
+
+
+def job_is_active(*, job_id, worker: str) -> bool:
+    return _mine(job_id, worker).exists()
+
+
+def job_complete(*, job_id, worker: str, result: Any) -> bool:
+    """Store the result; raises ValueError or TypeError if it is not plain JSON."""
+    encoded = json.dumps(result, allow_nan=False)
+    now = _now()
+    json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    with connection.cursor() as cursor:
+        cursor.execute(_COMPLETE_SQL.format(json_param=json_param), [
+            JobStatus.COMPLETED, encoded, db_datetime(now), db_datetime(now),
+            db_datetime(_expiry(now)), db_uuid(job_id), JobStatus.PROCESSING, worker,
+        ])
+        return cursor.rowcount == 1
+
+
+_COMPLETE_SQL = (
+    f"UPDATE {JOB_TABLE} SET status = %s, result = {{json_param}}, completed_at = %s,"
+    " updated_at = %s, expires_at = %s, progress_message = 'Done',"
+    " progress_current = progress_total WHERE id = %s AND status = %s AND worker = %s"
+)
+
+
+def job_fail(*, job_id, worker: str, code: str, message: str, details: str = "") -> bool:
+    return bool(_fail(_mine(job_id, worker), code, message, details))
+
+
+def _fail(queryset, code: str, message: str, details: str = "") -> int:
+    now = _now()
+    return queryset.update(
+        status=JobStatus.FAILED, error_code=code, error_message=message[:2000],
+        error_details=details[:4000], error_at=now, completed_at=now, updated_at=now,
+        expires_at=_expiry(now))
+
+
+# --- user moves ---------------------------------------------------------------------
+
+
+def job_cancel(*, job_id, organization) -> Job:
+    """PENDING|PROCESSING -> CANCELLED. A running operation stops at its next step."""
+    now = _now()
+    jobs = Job.objects.for_org(organization).filter(pk=job_id)
+    updated = jobs.filter(status__in=ACTIVE_STATES).update(
+        status=JobStatus.CANCELLED, error_code="CANCELLED", error_message=CANCELLED_MESSAGE,
+        error_details="", error_at=now, completed_at=now, updated_at=now,
+        expires_at=_expiry(now))
+    job = jobs.first()
+    if job is None:
+        raise JobNotFound(job_id)
+    if not updated:
+        raise JobAlreadyEnded(job)
+    return job
+
+
+# --- housekeeping -------------------------------------------------------------------
+
+
+def jobs_reap(*, now=None) -> dict[str, list[str]]:
+    """Deal with jobs whose worker went quiet or that ran past their deadline.
+
+    A lost job is released for another worker once (``JOB_MAX_ATTEMPTS``), then failed
+    with ``WORKER_LOST``. With a broker outside the database, a job still PENDING long
+    after it was saved is queued again, in case the process that saved it died before
+    handing it to the broker. Returns the ids touched, by outcome.
+    """
+    now = now or _now()
+    cutoff = now - timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS)
+    outcome: dict[str, list[str]] = {"requeued": [], "lost": [], "timed_out": [],
+                                     "resent": []}
+    if not _broker_shares_database():
+        outcome["resent"] = _resend_stale_pending(now)
+
+    overdue = Job.objects.filter(status=JobStatus.PROCESSING,
+                                 deadline_at__lt=now - timedelta(seconds=30))
+    for job_id in overdue.values_list("pk", flat=True):
+        if _fail(overdue.filter(pk=job_id), "TIMEOUT",
+                 "The job ran past its time limit and was stopped."):
+            outcome["timed_out"].append(str(job_id))
+
+    lost = Job.objects.filter(status=JobStatus.PROCESSING, heartbeat_at__lt=cutoff).exclude(
+        worker="")
+    for job_id, job_type, attempts in lost.values_list("pk", "type", "attempts"):
+        if attempts < settings.JOB_MAX_ATTEMPTS:
+            released = lost.filter(pk=job_id, attempts=attempts).update(
+                worker="", heartbeat_at=now, updated_at=now,
+                progress_message="The worker running this job was lost; queued again.")
+            if released:
+                outcome["requeued"].append(str(job_id))
+                enqueue(job_id, job_type)
+        elif _fail(lost.filter(pk=job_id), "WORKER_LOST",
+                   "The worker running this job stopped responding.",
+                   f"Tried {attempts} time(s)."):
+            outcome["lost"].append(str(job_id))
+    for key, ids in outcome.items():
+        if ids:
+            log.warning("reaper: %s %s", key, ", ".join(ids))
+    return outcome
+
+
+def _resend_stale_pending(now) -> list[str]:
+    stale = Job.objects.filter(
+        status=JobStatus.PENDING,
+        updated_at__lt=now - timedelta(seconds=settings.JOB_PENDING_RESEND_SECONDS))
+    resent = []
+    for job_id, job_type in stale.values_list("pk", "type")[:1000]:
+        # Touching updated_at first means each job is resent at most once per period,
+        # and a second reaper racing this one resends nothing.
+        if stale.filter(pk=job_id).update(updated_at=now):
+            enqueue(job_id, job_type)
+            resent.append(str(job_id))
+    return resent
+
+
+def jobs_purge_expired(*, now=None) -> int:
+    """Delete jobs past retention, and idempotency records past their window."""
+    now = now or _now()
+    deleted, _ = Job.objects.expired(now).delete()
+    IdempotencyRecord.objects.filter(created_at__lt=now - IDEMPOTENCY_WINDOW).delete()
+    return deleted

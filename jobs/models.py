@@ -1,0 +1,210 @@
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+KEY_PREFIX = "sok_"
+VISIBLE_PREFIX_LENGTH = 12
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="memberships")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"],
+                                               name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization}"
+
+
+def hash_key(raw_key: str) -> str:
+    # Keys are 256-bit random tokens, so a fast hash is enough: nothing to brute-force.
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+    def for_org(self, org):
+        return self.filter(organization=org)
+
+
+class ApiKey(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=VISIBLE_PREFIX_LENGTH, editable=False)
+    hashed_key = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @classmethod
+    def generate(cls) -> tuple[str, str, str]:
+        """A new raw key with its visible prefix and hash; the raw key is never stored."""
+        raw = KEY_PREFIX + secrets.token_urlsafe(32)
+        return raw, raw[:VISIBLE_PREFIX_LENGTH], hash_key(raw)
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+TERMINAL_STATES = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+ACTIVE_STATES = (JobStatus.PENDING, JobStatus.PROCESSING)
+
+
+def progress_percentage(status: str, current: int, total: int) -> float:
+    if not total:
+        return 100.0 if status == JobStatus.COMPLETED else 0.0
+    return round(100.0 * min(current, total) / total, 1)
+
+
+class JobQuerySet(models.QuerySet):
+    def for_org(self, org):
+        return self.filter(organization=org)
+
+    def expired(self, now=None):
+        return self.filter(expires_at__lte=now or timezone.now())
+
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATES)
+
+    def lost(self, now=None):
+        cutoff = (now or timezone.now()) - timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS)
+        return self.filter(status=JobStatus.PROCESSING, heartbeat_at__lt=cutoff)
+
+
+class Job(models.Model):
+    """One operation run. Only jobs.lifecycle writes ``status`` and the fields that move with it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="jobs")
+    type = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
+    target = models.CharField(max_length=512, blank=True)
+    params = models.JSONField(default=dict)
+    metadata = models.JSONField(default=dict)
+
+    progress_current = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    progress_message = models.CharField(max_length=500, blank=True)
+
+    result = models.JSONField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    error_details = models.TextField(blank=True)
+    error_at = models.DateTimeField(null=True, blank=True)
+
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="jobs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="jobs")
+    username = models.CharField(max_length=150, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    # The lease: which worker runs it, when it last said so, when it must stop.
+    worker = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="job_org_created"),
+            models.Index(fields=["organization", "status", "-created_at"],
+                         name="job_org_status_created"),
+            models.Index(fields=["organization", "type", "-created_at"],
+                         name="job_org_type_created"),
+            models.Index(fields=["status", "heartbeat_at"], name="job_reaper"),
+            models.Index(fields=["expires_at"], name="job_purge",
+                         condition=Q(expires_at__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.id}"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATES
+
+    @property
+    def percentage(self) -> float:
+        return progress_percentage(self.status, self.progress_current, self.progress_total)
+
+    @property
+    def duration(self) -> timedelta | None:
+        if not self.started_at:
+            return None
+        return (self.completed_at or timezone.now()) - self.started_at
+
+
+class IdempotencyRecord(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "key"],
+                                               name="idempotency_unique")]
+
+    def __str__(self):
+        return f"{self.key} -> {self.job_id}"
+
+
+class RateCounter(models.Model):
+    """Fixed-window request counters shared by every web process (database broker setup)."""
+
+    bucket = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.bucket}: {self.count}"

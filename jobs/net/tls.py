@@ -1,0 +1,351 @@
+"""TLS inspection: accepted protocol versions and the certificate a server presents.
+
+One connection per question, each to the address the policy approved, with SNI set to
+the host name:
+
+- one handshake that accepts anything, to read the certificate and chain the server
+  sends (even expired or self-signed ones, which are what we are looking for);
+- one handshake that verifies the chain against the system trust store (plus an
+  optional extra CA bundle), which is what ``chain_valid`` means;
+- one handshake per protocol version, pinned with minimum = maximum version.
+
+Old versions need OpenSSL's security level 0 to be offered at all. When the local
+OpenSSL cannot offer a version, the answer is ``"unsupported_by_client"`` instead of
+``False``, so "the server refuses TLS 1.0" is never confused with "we could not ask".
+"""
+
+from __future__ import annotations
+
+import _ssl  # the DER encoding constant for the private chain API
+import asyncio
+import datetime as dt
+import hashlib
+import ipaddress
+import ssl
+import warnings
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import NameOID
+
+from jobs.net.dns import DnsClient
+from jobs.net.errors import ClientError
+from jobs.net.policy import check_address, parse_literal_ip, resolve_and_check
+from jobs.net.streams import close_stream
+
+UNSUPPORTED_BY_CLIENT = "unsupported_by_client"
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)  # naming old versions warns
+    PROTOCOLS: dict[str, ssl.TLSVersion] = {
+        "TLSv1.0": ssl.TLSVersion.TLSv1,
+        "TLSv1.1": ssl.TLSVersion.TLSv1_1,
+        "TLSv1.2": ssl.TLSVersion.TLSv1_2,
+        "TLSv1.3": ssl.TLSVersion.TLSv1_3,
+    }
+_HAS = {"TLSv1.0": ssl.HAS_TLSv1, "TLSv1.1": ssl.HAS_TLSv1_1,
+        "TLSv1.2": ssl.HAS_TLSv1_2, "TLSv1.3": ssl.HAS_TLSv1_3}  # fmt: skip
+
+
+@dataclass
+class Certificate:
+    subject: str
+    issuer: str
+    subject_cn: str | None
+    issuer_cn: str | None
+    sans: list[str]
+    not_before: dt.datetime
+    not_after: dt.datetime
+    days_left: int
+    key_type: str
+    key_size: int | None
+    signature_algorithm: str
+    serial: str
+    sha256: str
+    self_signed: bool
+    chain: list[str] = field(default_factory=list)
+    chain_valid: bool | None = None
+    chain_error: str | None = None
+    hostname_match: bool | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "subject": self.subject, "issuer": self.issuer,
+            "subjectCommonName": self.subject_cn, "issuerCommonName": self.issuer_cn,
+            "notBefore": _iso(self.not_before), "notAfter": _iso(self.not_after),
+            "daysLeft": self.days_left, "sans": self.sans,
+            "keyType": self.key_type, "keySize": self.key_size,
+            "signatureAlgorithm": self.signature_algorithm,
+            "serialNumber": self.serial, "sha256": self.sha256,
+            "selfSigned": self.self_signed, "chainValid": self.chain_valid,
+            "chainError": self.chain_error, "hostnameMatch": self.hostname_match,
+            "chain": self.chain,
+        }  # fmt: skip
+
+
+@dataclass
+class TlsReport:
+    host: str
+    address: str
+    port: int
+    protocols: dict[str, bool | str]
+    negotiated: str | None
+    cipher: str | None
+    certificate: Certificate | None
+
+    def as_dict(self) -> dict:
+        return {
+            "host": self.host, "address": self.address, "port": self.port,
+            "protocols": self.protocols, "negotiatedProtocol": self.negotiated,
+            "cipher": self.cipher,
+            "certificate": self.certificate.as_dict() if self.certificate else None,
+        }  # fmt: skip
+
+
+async def inspect(
+    host: str,
+    port: int = 443,
+    *,
+    address: str | None = None,
+    dns: DnsClient | None = None,
+    timeout: float = 5.0,
+    ca_file: str | None = None,
+) -> TlsReport:
+    """Probe ``host:port``. ``address`` pins the IP (checked by policy); otherwise the
+    host is resolved and checked. Raises ClientError if no TLS handshake succeeds."""
+    ip = await _approved_address(host, address, dns)
+    sni = None if parse_literal_ip(host) else host.rstrip(".")
+    first = await _handshake(ip, port, sni, _context(None, verify=False), timeout)
+    if isinstance(first, Exception):
+        raise ClientError(_describe(first, ip, port))
+    version, cipher, chain_der = first
+    protocols, chain_check = await asyncio.gather(
+        _probe_protocols(ip, port, sni, timeout), _verify_chain(ip, port, sni, timeout, ca_file)
+    )
+    certificate = _certificate(chain_der, host, chain_check)
+    return TlsReport(host, ip, port, protocols, version, cipher, certificate)
+
+
+async def _approved_address(host: str, address: str | None, dns: DnsClient | None) -> str:
+    if address is not None:
+        return str(check_address(address))
+    return str((await resolve_and_check(host, dns or DnsClient()))[0])
+
+
+# --- handshakes --------------------------------------------------------------------------
+
+
+def _context(version: ssl.TLSVersion | None, *, verify: bool, ca_file: str | None = None):
+    if verify:
+        context = ssl.create_default_context()
+        if ca_file:
+            context.load_verify_locations(cafile=ca_file)
+        context.check_hostname = False  # hostname is judged on its own (hostname_match)
+        return context
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        # Level 0 lets OpenSSL offer TLS 1.0/1.1 and weak ciphers: we are measuring the
+        # server, not protecting a session.
+        context.set_ciphers("ALL:@SECLEVEL=0")
+        context.minimum_version = version or ssl.TLSVersion.MINIMUM_SUPPORTED
+        context.maximum_version = version or ssl.TLSVersion.MAXIMUM_SUPPORTED
+    return context
+
+
+async def _handshake(ip: str, port: int, sni: str | None, context, timeout: float):
+    """(version, cipher, DER chain) on success; the exception on failure."""
+    try:
+        _reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(
+                ip, port, ssl=context, server_hostname=sni or "", ssl_handshake_timeout=timeout
+            ),
+            timeout,
+        )
+    except (TimeoutError, OSError, ssl.SSLError, EOFError) as exc:
+        return exc
+    try:
+        ssl_object = writer.get_extra_info("ssl_object")
+        cipher = ssl_object.cipher()
+        return ssl_object.version(), cipher[0] if cipher else None, _chain_der(ssl_object)
+    finally:
+        await close_stream(writer)
+
+
+def _chain_der(ssl_object) -> list[bytes]:
+    leaf = ssl_object.getpeercert(binary_form=True)
+    # The presented chain is not public API before Python 3.13; fall back to the leaf.
+    getter = getattr(getattr(ssl_object, "_sslobj", None), "get_unverified_chain", None)
+    chain = getter() if getter else None
+    if not chain:
+        return [leaf] if leaf else []
+    return [cert.public_bytes(_ssl.ENCODING_DER) for cert in chain]
+
+
+async def _probe_protocols(ip: str, port: int, sni: str | None, timeout: float) -> dict:
+    names = list(PROTOCOLS)
+    results = await asyncio.gather(*(_probe_one(ip, port, sni, n, timeout) for n in names))
+    return dict(zip(names, results, strict=True))
+
+
+async def _probe_one(ip: str, port: int, sni: str | None, name: str, timeout: float):
+    if not _HAS[name]:
+        return UNSUPPORTED_BY_CLIENT
+    try:
+        context = _context(PROTOCOLS[name], verify=False)
+    except (ssl.SSLError, ValueError):
+        return UNSUPPORTED_BY_CLIENT
+    result = await _handshake(ip, port, sni, context, timeout)
+    if not isinstance(result, Exception):
+        return result[0] == _openssl_name(name)
+    # A local refusal happens before a byte is sent; a server's refusal is an alert.
+    return UNSUPPORTED_BY_CLIENT if _refused_locally(result) else False
+
+
+def _openssl_name(name: str) -> str:
+    return "TLSv1" if name == "TLSv1.0" else name
+
+
+def _refused_locally(error: BaseException) -> bool:
+    text = str(error)
+    return isinstance(error, ssl.SSLError) and (
+        "NO_PROTOCOLS_AVAILABLE" in text or "no protocols available" in text
+    )
+
+
+async def _verify_chain(ip, port, sni, timeout, ca_file) -> tuple[bool | None, str | None]:
+    result = await _handshake(ip, port, sni, _context(None, verify=True, ca_file=ca_file), timeout)
+    if isinstance(result, ssl.SSLCertVerificationError):
+        return False, result.verify_message or str(result)
+    if isinstance(result, Exception):
+        return None, _describe(result, ip, port)
+    return True, None
+
+
+def _describe(exc: BaseException, ip: str, port: int) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"TLS handshake with {ip}:{port} timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"connection to {ip}:{port} refused"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS handshake with {ip}:{port} failed: {exc.reason or exc}"
+    if isinstance(exc, OSError):
+        return f"cannot connect to {ip}:{port}: {exc.strerror or exc}"
+    return f"TLS handshake with {ip}:{port} failed: {exc or type(exc).__name__}"
+
+
+# --- certificates ------------------------------------------------------------------------
+
+
+def _certificate(chain_der: list[bytes], host: str, chain_check) -> Certificate | None:
+    if not chain_der:
+        return None
+    certificate = parse_certificate(chain_der[0])
+    certificate.chain = [_subject(x509.load_der_x509_certificate(d)) for d in chain_der]
+    certificate.chain_valid, certificate.chain_error = chain_check
+    certificate.hostname_match = hostname_matches(host, certificate.sans, certificate.subject_cn)
+    return certificate
+
+
+def parse_certificate(der: bytes, now: dt.datetime | None = None) -> Certificate:
+    """The facts about one DER certificate that a report needs."""
+    cert = x509.load_der_x509_certificate(der)
+    now = now or dt.datetime.now(dt.UTC)
+    key_type, key_size = _key_facts(cert.public_key())
+    not_after = cert.not_valid_after_utc
+    return Certificate(
+        subject=_subject(cert),
+        issuer=cert.issuer.rfc4514_string(),
+        subject_cn=_common_name(cert.subject),
+        issuer_cn=_common_name(cert.issuer),
+        sans=_sans(cert),
+        not_before=cert.not_valid_before_utc,
+        not_after=not_after,
+        days_left=(not_after - now).days,
+        key_type=key_type,
+        key_size=key_size,
+        signature_algorithm=_signature_name(cert),
+        serial=format(cert.serial_number, "x"),
+        sha256=hashlib.sha256(der).hexdigest(),
+        self_signed=_self_signed(cert),
+    )
+
+
+def _subject(cert: x509.Certificate) -> str:
+    return cert.subject.rfc4514_string()
+
+
+def _common_name(name: x509.Name) -> str | None:
+    values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(values[0].value) if values else None
+
+
+def _sans(cert: x509.Certificate) -> list[str]:
+    try:
+        extension = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return []
+    names = extension.value.get_values_for_type(x509.DNSName)
+    addresses = [str(ip) for ip in extension.value.get_values_for_type(x509.IPAddress)]
+    return [*names, *addresses]
+
+
+def _key_facts(key) -> tuple[str, int | None]:
+    if isinstance(key, rsa.RSAPublicKey):
+        return "RSA", key.key_size
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC ({key.curve.name})", key.key_size
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519", 256
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "Ed448", 456
+    if isinstance(key, dsa.DSAPublicKey):
+        return "DSA", key.key_size
+    return type(key).__name__, None
+
+
+def _signature_name(cert: x509.Certificate) -> str:
+    oid = cert.signature_algorithm_oid
+    return getattr(oid, "_name", None) or oid.dotted_string
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    if cert.issuer != cert.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except Exception:  # any failure (bad signature, odd key type): not self-issued
+        return False
+    return True
+
+
+def hostname_matches(host: str, sans: list[str], common_name: str | None = None) -> bool:
+    """RFC 6125 matching: SANs (a leftmost "*" label), the CN only if there are no SANs."""
+    literal = parse_literal_ip(host)
+    if literal is not None:
+        return any(_same_ip(literal, san) for san in sans)
+    name = host.lower().rstrip(".")
+    patterns = [s for s in sans if parse_literal_ip(s) is None] or [common_name or ""]
+    return any(_name_matches(p.lower().rstrip("."), name) for p in patterns if p)
+
+
+def _same_ip(ip, san: str) -> bool:
+    try:
+        return ipaddress.ip_address(san) == ip
+    except ValueError:
+        return False
+
+
+def _name_matches(pattern: str, name: str) -> bool:
+    if not pattern.startswith("*."):
+        return pattern == name
+    first, _, rest = name.partition(".")
+    return bool(first) and rest == pattern[2:]
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+

@@ -1,0 +1,149 @@
+"""Jobs read and written with one indexed SQL statement, for the hot paths.
+
+The API's job reads and the worker's claim run thousands of times a second; building
+ORM querysets and model instances costs more there than the database does. These
+helpers speak plain SQL through Django's connection (same database, same transaction
+handling) and hand back small records that the serializers read like a ``Job``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection
+from django.utils.dateparse import parse_datetime
+
+from jobs.models import ApiKey, Job, progress_percentage
+
+JOB_TABLE = Job._meta.db_table
+KEY_TABLE = ApiKey._meta.db_table
+
+JOB_COLUMNS = (
+    "id", "status", "type", "params", "progress_current", "progress_total",
+    "progress_message", "result", "error_code", "error_message", "error_details", "error_at",
+    "created_at", "updated_at", "completed_at", "metadata", "username", "organization_id",
+)
+_JSON = {"params", "result", "metadata"}
+_DATES = {"error_at", "created_at", "updated_at", "completed_at"}
+
+
+@dataclass(slots=True)
+class JobRecord:
+    id: uuid.UUID
+    status: str
+    type: str
+    params: Any
+    progress_current: int
+    progress_total: int
+    progress_message: str
+    result: Any
+    error_code: str
+    error_message: str
+    error_details: str
+    error_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    metadata: dict
+    username: str
+    organization_id: int
+
+    @property
+    def pk(self) -> uuid.UUID:
+        return self.id
+
+    @property
+    def percentage(self) -> float:
+        return progress_percentage(self.status, self.progress_current, self.progress_total)
+
+
+def db_uuid(value: uuid.UUID):
+    """A UUID as this database stores it (native on PostgreSQL, hex text on SQLite)."""
+    return Job._meta.pk.get_db_prep_value(value, connection)
+
+
+def db_datetime(value: datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _datetime(value) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _decode(column: str, value):
+    if column in _JSON:
+        return json.loads(value) if isinstance(value, str) else value
+    if column in _DATES:
+        return _datetime(value)
+    if column == "id" and not isinstance(value, uuid.UUID):
+        return uuid.UUID(value)
+    return value
+
+
+def job_record(values) -> JobRecord:
+    return JobRecord(*(_decode(c, v) for c, v in zip(JOB_COLUMNS, values, strict=True)))
+
+
+_KEY_SELECT = f"SELECT k.id, k.organization_id, k.name, k.last_used_at FROM {KEY_TABLE} k"
+_ACTIVE_KEY = "k.hashed_key = %s AND k.revoked_at IS NULL"
+_KEY_AND_JOB = (
+    "SELECT k.id, k.organization_id, k.name, k.last_used_at, "
+    + ", ".join(f"j.{c}" for c in JOB_COLUMNS)
+    + f" FROM {KEY_TABLE} k LEFT JOIN {JOB_TABLE} j"
+    f" ON j.id = %s AND j.organization_id = k.organization_id WHERE {_ACTIVE_KEY}"
+)
+
+
+def active_key(hashed_key: str) -> tuple | None:
+    """(key id, organization id, name, last used) of an active key, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_KEY_SELECT} WHERE {_ACTIVE_KEY}", [hashed_key])
+        row = cursor.fetchone()
+    return None if row is None else (*row[:3], _datetime(row[3]))
+
+
+def active_key_and_job(hashed_key: str, job_id: uuid.UUID | None):
+    """The key's row and its organization's job ``job_id``, in one indexed query.
+
+    Returns None for an unknown or revoked key, else ``(key row, JobRecord or None)``.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_KEY_AND_JOB, [db_uuid(job_id) if job_id else None, hashed_key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    key = (*row[:3], _datetime(row[3]))
+    return key, (job_record(row[4:]) if row[4] is not None else None)
+
+
+_INSERT_COLUMNS = (
+    "id", "organization_id", "type", "status", "target", "params", "metadata",
+    "progress_current", "progress_total", "progress_message", "error_code", "error_message",
+    "error_details", "api_key_id", "user_id", "username", "created_at", "updated_at",
+    "worker", "attempts",
+)
+
+
+def job_insert(job: Job) -> None:
+    """INSERT a new job (as ``job.save()`` would, in one statement and less Python)."""
+    json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    placeholders = ", ".join(json_param if c in _JSON else "%s" for c in _INSERT_COLUMNS)
+    values = [
+        db_uuid(job.id), job.organization_id, job.type, job.status, job.target,
+        json.dumps(job.params), json.dumps(job.metadata), job.progress_current,
+        job.progress_total, job.progress_message, job.error_code, job.error_message,
+        job.error_details, job.api_key_id, job.user_id, job.username,
+        db_datetime(job.created_at), db_datetime(job.updated_at), job.worker, job.attempts,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {JOB_TABLE} ({', '.join(_INSERT_COLUMNS)})"
+                       f" VALUES ({placeholders})", values)
+    job._state.adding = False

@@ -1,0 +1,121 @@
+"""Runs one job in a worker: claim it, run its operation, store how it ended."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from functools import partial
+
+from django.conf import settings
+from django.db import connection
+from pydantic import ValidationError
+
+from jobs import lifecycle
+from jobs.operations import UnknownOperation, get_operation
+from jobs.operations.base import Context, JobAborted, OperationError
+
+log = logging.getLogger(__name__)
+
+SAFE_INTERNAL_MESSAGE = "The operation failed unexpectedly. The error was logged."
+
+
+def worker_token() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def job_run(*, job_id, job_type: str) -> None:
+    worker = worker_token()
+    try:
+        operation = get_operation(job_type)
+    except UnknownOperation:
+        if lifecycle.job_claim(job_id=job_id, worker=worker, timeout=60):
+            lifecycle.job_fail(job_id=job_id, worker=worker, code="UNKNOWN_OPERATION",
+                               message=f"No worker here knows how to run {job_type!r} jobs.")
+        return
+    job = lifecycle.job_claim(job_id=job_id, worker=worker, timeout=operation.timeout)
+    if job is None:
+        return  # ran already, cancelled, or another worker holds it
+    heartbeats.add(job.pk, worker)
+    try:
+        _execute(job, operation, worker)
+    finally:
+        heartbeats.discard(job.pk)
+
+
+def _execute(job, operation, worker: str) -> None:
+    fail = partial(lifecycle.job_fail, job_id=job.pk, worker=worker)
+    ctx = Context(
+        job_id=str(job.pk), timeout=operation.timeout,
+        report=lambda current, total, message: lifecycle.job_report_progress(
+            job_id=job.pk, worker=worker, current=current, total=total, message=message),
+        is_active=lambda: lifecycle.job_is_active(job_id=job.pk, worker=worker),
+    )
+    try:
+        params = operation.params_model.model_validate(job.params)
+        result = operation.run(params, ctx)
+    except JobAborted:
+        log.info("job %s stopped: cancelled or taken over", job.pk)
+    except OperationError as exc:
+        fail(code=exc.code, message=exc.message, details=exc.details)
+    except ValidationError as exc:
+        # Params were valid at submission; this means the schema changed since.
+        fail(code="INVALID_PARAMS", message="The job's parameters are no longer valid.",
+             details=str(exc.errors(include_url=False, include_context=False))[:2000])
+    except Exception:
+        _fail_internal(fail, f"job {job.pk} ({job.type}) crashed")
+    else:
+        try:
+            lifecycle.job_complete(job_id=job.pk, worker=worker, result=result)
+        except (TypeError, ValueError):
+            _fail_internal(fail, f"job {job.pk} returned a result that is not plain JSON")
+
+
+def _fail_internal(fail, what: str) -> None:
+    reference = uuid.uuid4().hex[:12]
+    log.exception("%s; reference %s", what, reference)
+    fail(code="INTERNAL_ERROR", message=SAFE_INTERNAL_MESSAGE, details=f"Reference {reference}")
+
+
+class Heartbeats:
+    """Tells the database this process's running jobs are alive.
+
+    One thread per process (started on first use, and again after a fork), with its
+    own database connection, because an operation may block its thread for longer than
+    the lost-worker threshold.
+    """
+
+    def __init__(self):
+        self.jobs: dict = {}
+        self.lock = threading.Lock()
+        self.pid = None
+
+    def add(self, job_id, worker: str) -> None:
+        with self.lock:
+            self.jobs[job_id] = worker
+            if self.pid != os.getpid():
+                self.pid = os.getpid()
+                threading.Thread(target=self._beat, name="job-heartbeat", daemon=True).start()
+
+    def discard(self, job_id) -> None:
+        with self.lock:
+            self.jobs.pop(job_id, None)
+
+    def _beat(self) -> None:
+        while True:
+            time.sleep(settings.JOB_HEARTBEAT_SECONDS)
+            with self.lock:
+                running = list(self.jobs.items())
+            for job_id, worker in running:
+                try:
+                    lifecycle.job_heartbeat(job_id=job_id, worker=worker)
+                except Exception:
+                    log.exception("heartbeat for job %s failed", job_id)
+            if not running:
+                connection.close()  # idle: don't hold a connection open
+
+
+heartbeats = Heartbeats()

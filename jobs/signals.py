@@ -1,0 +1,23 @@
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+SCHEDULES = {
+    # name: (function, minutes between runs)
+    "jobs: reap lost jobs": ("jobs.tasks.reap_lost_jobs", 1),
+    "jobs: purge expired jobs": ("jobs.tasks.purge_expired_jobs", 60),
+}
+
+
+@receiver(post_migrate)
+def install_schedules(sender, **kwargs):
+    """Keep the housekeeping schedules present after every migrate (idempotent)."""
+    if sender.label != "jobs":
+        return
+    from django_q.models import Schedule
+
+    for name, (func, minutes) in SCHEDULES.items():
+        Schedule.objects.update_or_create(
+            name=name,
+            defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes,
+                      "repeats": -1},
+        )

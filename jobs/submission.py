@@ -1,0 +1,78 @@
+"""Turning a request body into a job: the one path the API and the dashboard share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from jobs import lifecycle
+from jobs.models import Job
+from jobs.operations import Operation, get_operation
+
+
+class SubmissionInvalid(Exception):
+    """``details`` maps each field (as the client spelled it) to its messages."""
+
+    def __init__(self, details: dict[str, list[str]], error: str = "validation_error"):
+        field, messages = next(iter(details.items()))
+        super().__init__(f"{field}: {messages[0]}")
+        self.details = details
+        self.error = error
+        self.message = str(self)
+
+
+def validation_details(exc: ValidationError) -> dict[str, list[str]]:
+    details: dict[str, list[str]] = {}
+    for err in exc.errors(include_url=False, include_context=False, include_input=False):
+        field = ".".join(str(part) for part in err["loc"]) or "body"
+        message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown field"
+        details.setdefault(field, []).append(message)
+    return details
+
+
+def params_validate(job_type: str, data: dict[str, Any]) -> tuple[Operation, BaseModel]:
+    """Validate a body for ``job_type``, including the target policy on literal addresses."""
+    operation = get_operation(job_type)
+    try:
+        params = operation.params_model.model_validate(data)
+    except ValidationError as exc:
+        raise SubmissionInvalid(validation_details(exc)) from None
+    _refuse_literal_targets(operation, params)
+    return operation, params
+
+
+def _refuse_literal_targets(operation: Operation, params: BaseModel) -> None:
+    literal_targets = getattr(operation.module, "literal_targets", None)
+    if literal_targets is None:
+        return
+    from jobs.net.policy import literal_refusal
+
+    details: dict[str, list[str]] = {}
+    for field, host in literal_targets(params):
+        reason = literal_refusal(host)
+        if reason:
+            details.setdefault(field, []).append(reason)
+    if details:
+        raise SubmissionInvalid(details, error="target_not_allowed")
+
+
+def job_start(*, organization, job_type: str, data: dict[str, Any], api_key_id=None,
+              user=None, username: str, source: str, idempotency_key: str | None = None,
+              before_save: Callable[[], None] | None = None) -> tuple[Job, bool]:
+    """Validate and submit. Raises SubmissionInvalid or lifecycle.IdempotencyConflict.
+
+    ``before_save`` runs inside the job's transaction, after validation (see
+    ``lifecycle.job_submit``).
+    """
+    operation, params = params_validate(job_type, data)
+    return lifecycle.job_submit(
+        organization=organization, job_type=job_type,
+        params=params.model_dump(mode="json", by_alias=True, exclude_none=True),
+        target=operation.target(params), api_key_id=api_key_id, user=user,
+        username=username, metadata={"source": source}, idempotency_key=idempotency_key,
+        before_save=before_save,
+    )

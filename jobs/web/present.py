@@ -1,0 +1,198 @@
+"""Turning jobs and results into what the pages show: labels, durations, JSON trees."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+
+from jobs.models import Job, JobStatus
+from jobs.operations import UnknownOperation, get_operation, known_types
+
+OPERATION_LABELS = {
+    "infra_scan": "Infrastructure scan",
+    "infra_map": "Infrastructure map",
+    "bulk_enrichment": "Bulk enrichment",
+    "search": "Registration data search",
+    "similar_domains": "Lookalike domains",
+    "screenshot": "Website screenshot",
+}
+
+STATUS_LABELS = {
+    JobStatus.PENDING: "Pending",
+    JobStatus.PROCESSING: "Running",
+    JobStatus.COMPLETED: "Completed",
+    JobStatus.FAILED: "Failed",
+    JobStatus.CANCELLED: "Cancelled",
+}
+
+ERROR_HEADINGS = {
+    "CANCELLED": "This job was cancelled",
+    "TIMEOUT": "The job took too long and was stopped",
+    "WORKER_LOST": "The worker running this job stopped responding",
+    "TARGET_NOT_ALLOWED": "The target is not allowed",
+    "TARGET_UNREACHABLE": "The target could not be reached",
+    "INVALID_PARAMS": "The job's parameters are no longer valid",
+    "UNKNOWN_OPERATION": "This kind of job is not available here",
+    "INTERNAL_ERROR": "Something went wrong on our side",
+}
+
+SAFE_TYPE = re.compile(r"^[a-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class OperationInfo:
+    type: str
+    label: str
+    description: str
+
+
+def operation_label(job_type: str) -> str:
+    module = _module(job_type)
+    label = getattr(module, "LABEL", None) if module else None
+    return label or OPERATION_LABELS.get(job_type) or job_type.replace("_", " ").capitalize()
+
+
+def operation_description(job_type: str) -> str:
+    module = _module(job_type)
+    if module is None:
+        return ""
+    text = getattr(module, "DESCRIPTION", None) or (module.__doc__ or "")
+    return text.strip().split("\n\n")[0].replace("\n", " ")
+
+
+def operations() -> list[OperationInfo]:
+    return [OperationInfo(t, operation_label(t), operation_description(t)) for t in known_types()]
+
+
+def _module(job_type: str):
+    try:
+        return get_operation(job_type).module
+    except (UnknownOperation, ImportError):
+        return None
+
+
+def with_labels(jobs):
+    """Attach ``type_label`` to each job, for lists and rows."""
+    jobs = list(jobs)
+    labels: dict[str, str] = {}
+    for job in jobs:
+        if job.type not in labels:
+            labels[job.type] = operation_label(job.type)
+        job.type_label = labels[job.type]
+    return jobs
+
+
+def duration_text(duration: timedelta | None) -> str:
+    if duration is None:
+        return ""
+    seconds = int(duration.total_seconds())
+    if seconds < 1:
+        return "under a second"
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+def started_by(job: Job) -> str:
+    source = job.metadata.get("source", "")
+    how = {"dashboard": "from the dashboard", "api": "with an API key"}.get(source, "")
+    who = job.username or "unknown"
+    return f"{who} ({how})" if how else who
+
+
+def error_heading(job: Job) -> str:
+    return ERROR_HEADINGS.get(job.error_code, "The job failed")
+
+
+def result_template(job_type: str) -> str | None:
+    """The operation's own result template, if it has one."""
+    if not SAFE_TYPE.match(job_type):
+        return None
+    name = f"jobs/results/{job_type}.html"
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    return name
+
+
+def pretty_json(value: Any, limit: int = 200_000) -> tuple[str, bool]:
+    """Indented JSON, cut at ``limit`` characters; the flag says whether it was cut."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
+    if len(text) > limit:
+        return text[:limit], True
+    return text, False
+
+
+# --- the collapsible JSON view -------------------------------------------------------
+
+MAX_ITEMS = 100      # entries shown per object or array
+MAX_NODES = 2000     # entries shown in the whole tree
+MAX_DEPTH = 12       # deeper values are shown as compact JSON
+OPEN_DEPTH = 2       # levels expanded at first
+
+
+@dataclass
+class JsonNode:
+    """One entry of the tree. ``children`` is None for scalars."""
+
+    key: str
+    kind: str                      # object, array, string, number, boolean, null
+    text: str = ""                 # a scalar's display text
+    children: list[JsonNode] | None = None
+    size: int = 0                  # entries in an object or array
+    hidden: int = 0                # entries left out to keep the page small
+    depth: int = 0
+    open: bool = False
+    preview: str = ""              # a closed object's first few scalar values
+
+
+def json_tree(value: Any, key: str = "result") -> JsonNode:
+    budget = [MAX_NODES]
+    return _node(key, value, 0, budget)
+
+
+def _node(key: str, value: Any, depth: int, budget: list[int]) -> JsonNode:
+    budget[0] -= 1
+    if isinstance(value, dict | list) and depth >= MAX_DEPTH:
+        return JsonNode(key, "string", json.dumps(value, ensure_ascii=False), depth=depth)
+    if isinstance(value, dict):
+        items = [(str(k), v) for k, v in value.items()]
+        return _container(key, "object", items, depth, budget)
+    if isinstance(value, list):
+        return _container(key, "array", [(str(i), v) for i, v in enumerate(value)], depth, budget)
+    if value is None:
+        return JsonNode(key, "null", "null", depth=depth)
+    if isinstance(value, bool):
+        return JsonNode(key, "boolean", "true" if value else "false", depth=depth)
+    if isinstance(value, int | float):
+        return JsonNode(key, "number", json.dumps(value), depth=depth)
+    return JsonNode(key, "string", str(value), depth=depth)
+
+
+def _preview(items, limit: int = 3, width: int = 90) -> str:
+    scalars = [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in items
+               if not isinstance(v, dict | list)][:limit]
+    text = ", ".join(scalars)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _container(key, kind, items, depth, budget) -> JsonNode:
+    node = JsonNode(key, kind, children=[], size=len(items), depth=depth,
+                    open=depth < OPEN_DEPTH, preview=_preview(items))
+    for index, (child_key, child) in enumerate(items):
+        if index >= MAX_ITEMS or budget[0] <= 0:
+            node.hidden = len(items) - index
+            break
+        node.children.append(_node(child_key, child, depth + 1, budget))
+    return node

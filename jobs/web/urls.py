@@ -1,0 +1,24 @@
+from django.urls import path
+
+from jobs.web import account, exports, keys, lookalike_view, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("jobs/", views.job_list, name="job-list"),
+    path("jobs/new/", views.job_new_index, name="job-new-index"),
+    path("jobs/new/<slug:job_type>/", views.job_new, name="job-new"),
+    path("jobs/<uuid:job_id>/", views.job_detail, name="job-detail"),
+    path("jobs/<uuid:job_id>/progress/", views.job_progress, name="job-progress"),
+    path("jobs/<uuid:job_id>/row/", views.job_row, name="job-row"),
+    path("jobs/<uuid:job_id>/cancel/", views.job_cancel, name="job-cancel"),
+    path("jobs/<uuid:job_id>/rerun/", views.job_rerun, name="job-rerun"),
+    path("jobs/<uuid:job_id>/json/", views.job_json, name="job-json"),
+    path("jobs/<uuid:job_id>/lookalikes/", lookalike_view.job_lookalikes,
+         name="job-lookalikes"),
+    path("jobs/<uuid:job_id>/export/<str:fmt>/", exports.job_export, name="job-export"),
+    path("keys/", keys.api_keys, name="api-keys"),
+    path("keys/<int:key_id>/revoke/", keys.api_key_revoke, name="api-key-revoke"),
+    path("organization/", account.organization_switch, name="organization-switch"),
+    path("login/", account.sign_in, name="login"),
+    path("logout/", account.sign_out, name="logout"),
+]

@@ -1,0 +1,226 @@
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from jobs import lifecycle
+from jobs.models import JobStatus
+from tests.factories import JobFactory, api_key_with_raw
+
+ISO_Z = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"
+
+
+def finished(org, **kwargs):
+    job = JobFactory(organization=org, **kwargs)
+    lifecycle.job_claim(job_id=job.pk, worker="w", timeout=60)
+    return job
+
+
+# --- Whisper job object -------------------------------------------------------------
+
+
+def test_pending_job_object(api, org):
+    job = JobFactory(organization=org, params={"n": 3}, metadata={"source": "api"})
+    response = api.get(f"/v1/ops/jobs/{job.pk}")
+    assert response.status_code == 200
+    assert response["Retry-After"] == "2"
+    body = response.json()
+    assert body["id"] == str(job.pk) and body["status"] == "PENDING"
+    assert body["type"] == "test_noop" and body["params"] == {"n": 3}
+    assert body["result"] is None and body["error"] is None and body["completedAt"] is None
+    assert body["progress"]["percentage"] == 0.0
+    assert body["metadata"] == {"source": "api"} and body["username"] == "ci-key"
+    import re
+
+    assert re.match(ISO_Z, body["createdAt"]) and re.match(ISO_Z, body["updatedAt"])
+
+
+def test_processing_job_shows_progress(api, org):
+    job = finished(org)
+    lifecycle.job_report_progress(job_id=job.pk, worker="w", current=2, total=5,
+                                  message="Scanning SSL...")
+    body = api.get(f"/v1/ops/jobs/{job.pk}").json()
+    assert body["status"] == "PROCESSING"
+    assert body["progress"] == {"current": 2, "total": 5, "message": "Scanning SSL...",
+                                "percentage": 40.0}
+
+
+def test_completed_job_has_result_and_no_retry_after(api, org):
+    job = finished(org)
+    lifecycle.job_complete(job_id=job.pk, worker="w", result={"x": [1, 2]})
+    response = api.get(f"/v1/ops/jobs/{job.pk}")
+    body = response.json()
+    assert body["status"] == "COMPLETED" and body["result"] == {"x": [1, 2]}
+    assert body["error"] is None and body["completedAt"]
+    assert "Retry-After" not in response
+
+
+def test_failed_job_has_error_with_string_details(api, org):
+    job = finished(org)
+    lifecycle.job_fail(job_id=job.pk, worker="w", code="TARGET_UNREACHABLE",
+                       message="No answer", details="timeout after 5 s")
+    body = api.get(f"/v1/ops/jobs/{job.pk}").json()
+    assert body["status"] == "FAILED" and body["result"] is None
+    error = body["error"]
+    assert error["code"] == "TARGET_UNREACHABLE" and error["message"] == "No answer"
+    assert error["details"] == "timeout after 5 s" and error["timestamp"].endswith("Z")
+
+
+@pytest.mark.parametrize("job_id", ["not-a-uuid", "0455d8dd-c226-4908-a740-0ab40cc21501", "12345"])
+def test_unknown_or_malformed_id_is_404(api, job_id):
+    response = api.get(f"/v1/ops/jobs/{job_id}")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+
+
+def test_other_organizations_job_is_404(api, other_org):
+    job = JobFactory(organization=other_org)
+    assert api.get(f"/v1/ops/jobs/{job.pk}").status_code == 404
+    assert api.post(f"/v1/ops/jobs/{job.pk}/cancel").status_code == 404
+    assert lifecycle.Job.objects.get(pk=job.pk).status == JobStatus.PENDING
+
+
+def test_expired_job_is_404_on_both_dialects(api, org):
+    job = JobFactory(organization=org, status=JobStatus.COMPLETED,
+                     expires_at=timezone.now() - timedelta(seconds=1))
+    lifecycle.jobs_purge_expired()
+    assert api.get(f"/v1/ops/jobs/{job.pk}").status_code == 404
+    assert api.get(f"/v1/async-jobs/{job.pk}").status_code == 404
+
+
+def test_reading_needs_a_key(client, org):
+    job = JobFactory(organization=org)
+    response = client.get(f"/v1/ops/jobs/{job.pk}")
+    assert response.status_code == 401 and response.json()["error"] == "unauthorized"
+
+
+# --- list ---------------------------------------------------------------------------
+
+
+def test_list_newest_first_with_total(api, org, other_org):
+    now = timezone.now()
+    jobs = [JobFactory(organization=org, created_at=now - timedelta(minutes=i))
+            for i in range(3)]
+    JobFactory(organization=other_org)
+    body = api.get("/v1/ops/jobs/list?limit=2").json()
+    assert body["total"] == 3 and body["limit"] == 2 and body["offset"] == 0
+    assert [j["jobId"] for j in body["jobs"]] == [str(jobs[0].pk), str(jobs[1].pk)]
+    summary = body["jobs"][0]
+    assert set(summary) == {"jobId", "type", "status", "createdAt", "completedAt",
+                            "progress", "error"}
+    assert set(summary["progress"]) == {"current", "total", "message"}
+    second = api.get("/v1/ops/jobs/list?limit=2&offset=2").json()
+    assert [j["jobId"] for j in second["jobs"]] == [str(jobs[2].pk)]
+
+
+def test_list_filters(api, org):
+    done = finished(org, type="test_sleep")
+    lifecycle.job_fail(job_id=done.pk, worker="w", code="X", message="boom")
+    JobFactory(organization=org, type="test_noop")
+    body = api.get("/v1/ops/jobs/list?status=failed&type=test_sleep").json()
+    assert body["total"] == 1 and body["status"] == "FAILED"
+    assert body["jobs"][0]["error"] == {"code": "X", "message": "boom"}
+    assert api.get("/v1/ops/jobs/list?type=test_noop").json()["total"] == 1
+    assert api.get("/v1/ops/jobs/list?status=&type=").json()["total"] == 2
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "offset=-1", "limit=abc",
+                                   "status=DONE", "type=nope", "offset=1.5"])
+def test_list_rejects_bad_query(api, query):
+    response = api.get(f"/v1/ops/jobs/list?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"] == "validation_error"
+
+
+# --- cancel -------------------------------------------------------------------------
+
+
+def test_cancel_pending_then_conflict(api, org):
+    job = JobFactory(organization=org)
+    response = api.post(f"/v1/ops/jobs/{job.pk}/cancel")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "CANCELLED" and body["error"]["message"] == "Job was cancelled"
+    again = api.post(f"/v1/ops/jobs/{job.pk}/cancel")
+    assert again.status_code == 409 and again.json()["error"] == "conflict"
+
+
+def test_cancel_needs_post(api, org):
+    job = JobFactory(organization=org)
+    assert api.get(f"/v1/ops/jobs/{job.pk}/cancel").status_code == 405
+
+
+# --- deepidv dialect ----------------------------------------------------------------
+
+
+def test_deepidv_states(api, org):
+    pending = JobFactory(organization=org)
+    body = api.get(f"/v1/async-jobs/{pending.pk}").json()
+    assert body["status"] == "pending" and isinstance(body["createdAt"], int)
+    assert "result" not in body and "error" not in body
+    assert body["updatedAt"].endswith("Z")
+
+    ready = finished(org)
+    lifecycle.job_complete(job_id=ready.pk, worker="w", result={"ok": True})
+    body = api.get(f"/v1/async-jobs/{ready.pk}").json()
+    assert body == {"jobId": str(ready.pk), "status": "ready", "createdAt": body["createdAt"],
+                    "updatedAt": body["updatedAt"], "result": {"ok": True}}
+
+    failed = finished(org)
+    lifecycle.job_fail(job_id=failed.pk, worker="w", code="X", message="went wrong")
+    body = api.get(f"/v1/async-jobs/{failed.pk}").json()
+    assert body["status"] == "failed" and body["error"] == "went wrong" and "result" not in body
+
+    cancelled = JobFactory(organization=org)
+    lifecycle.job_cancel(job_id=cancelled.pk, organization=org)
+    body = api.get(f"/v1/async-jobs/{cancelled.pk}").json()
+    assert body["status"] == "failed" and body["error"] == "Job was cancelled"
+
+    running = finished(org)
+    response = api.get(f"/v1/async-jobs/{running.pk}")
+    assert response.json()["status"] == "processing" and response["Retry-After"]
+
+
+def test_deepidv_error_rules(client, org, other_org, key):
+    job = JobFactory(organization=org)
+    foreign = JobFactory(organization=other_org)
+    url = f"/v1/async-jobs/{job.pk}"
+    assert client.get(url).status_code == 403  # no key
+    assert client.get(url, HTTP_X_API_KEY="wrong").status_code == 401
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key[1]}"}
+    assert client.get("/v1/async-jobs/not-a-uuid", **auth).status_code == 400
+    assert client.get(f"/v1/async-jobs/{uuid.uuid4()}", **auth).status_code == 404
+    assert client.get(f"/v1/async-jobs/{foreign.pk}", **auth).status_code == 403
+    assert client.get(url, **auth).status_code == 200
+
+
+def test_both_auth_headers_on_reads(client, org, key):
+    job = JobFactory(organization=org)
+    assert client.get(f"/v1/ops/jobs/{job.pk}", HTTP_X_API_KEY=key[1]).status_code == 200
+    assert client.get(f"/v1/async-jobs/{job.pk}", HTTP_X_API_KEY=key[1]).status_code == 200
+
+
+def test_key_last_used_is_recorded(api, key, org):
+    assert key[0].last_used_at is None
+    api.get("/v1/ops/jobs/list")
+    key[0].refresh_from_db()
+    assert key[0].last_used_at is not None
+
+
+def test_second_key_of_same_org_sees_jobs(api, org, client):
+    job = JobFactory(organization=org)
+    _, raw = api_key_with_raw(org, name="other")
+    assert client.get(f"/v1/ops/jobs/{job.pk}", HTTP_X_API_KEY=raw).status_code == 200
+
+
+# --- OpenAPI ------------------------------------------------------------------------
+
+
+def test_openapi_document(client, db):
+    doc = client.get("/v1/openapi.json").json()
+    assert doc["openapi"].startswith("3.")
+    assert "/v1/ops/jobs/{jobId}" in doc["paths"] and "/v1/async-jobs/{jobId}" in doc["paths"]
+    assert "/v1/ops/jobs/list" in doc["paths"]
+    schemas = doc["components"]["schemas"]
+    assert {"Job", "JobList", "AsyncJob", "ErrorEnvelope", "SubmitResponse"} <= set(schemas)

@@ -1,0 +1,173 @@
+import json
+import uuid
+
+import pytest
+
+from jobs.models import Job, JobStatus
+
+URL = "/v1/test/sleep"
+
+
+def post(client, url=URL, body=None, **extra):
+    return client.post(url, data=json.dumps(body if body is not None else {"seconds": 0}),
+                       content_type="application/json", **extra)
+
+
+def test_submit_answers_202_with_location_and_retry_after(api, monkeypatch):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    response = post(api, body={"seconds": 0, "steps": 1})
+    assert response.status_code == 202
+    body = response.json()
+    job_id = body["jobId"]
+    assert uuid.UUID(job_id).hex and job_id == job_id.lower()
+    assert body == {"jobId": job_id, "status": "PENDING",
+                    "statusUrl": f"/v1/ops/jobs/{job_id}",
+                    "message": "Job accepted for processing"}
+    assert response["Location"] == f"/v1/ops/jobs/{job_id}"
+    assert int(response["Retry-After"]) >= 1
+    job = Job.objects.get(pk=job_id)
+    assert job.params == {"seconds": 0.0, "steps": 1, "target": "sleep"}
+    assert job.metadata == {"source": "api"} and job.username == "ci-key"
+
+
+def test_submit_runs_the_job(api, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(api, body={"seconds": 0, "steps": 2})
+    job = api.get(f"/v1/ops/jobs/{response.json()['jobId']}").json()
+    assert job["status"] == "COMPLETED"
+    assert job["result"] == {"slept": 0.0, "steps": 2}
+
+
+def test_x_api_key_header_works(client, key):
+    response = post(client, HTTP_X_API_KEY=key[1])
+    assert response.status_code == 202
+
+
+@pytest.mark.parametrize("headers", [{}, {"HTTP_AUTHORIZATION": "Bearer nope"},
+                                     {"HTTP_X_API_KEY": "nope"},
+                                     {"HTTP_AUTHORIZATION": "Basic abc"}])
+def test_missing_or_bad_key_is_401(client, db, headers):
+    response = post(client, **headers)
+    assert response.status_code == 401
+    body = response.json()
+    assert body["error"] == "unauthorized" and body["status"] == 401
+    assert not Job.objects.exists()
+
+
+def test_revoked_key_is_401(client, key):
+    from jobs.services import api_key_revoke
+
+    api_key_revoke(key=key[0])
+    assert post(client, HTTP_X_API_KEY=key[1]).status_code == 401
+
+
+def test_validation_error_envelope_and_no_job(api):
+    response = post(api, body={"seconds": -1, "bogus": 1})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "validation_error"
+    assert set(body["details"]) == {"seconds", "bogus"}
+    assert body["details"]["bogus"] == ["unknown field"] or body["details"]["bogus"]
+    assert body["path"] == URL and body["trace_id"] and body["timestamp"].endswith("Z")
+    assert ": " in body["message"]
+    assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize("raw,content_type,status", [
+    ("{not json", "application/json", 400),
+    ("[1, 2]", "application/json", 400),
+    ("", "application/json", 400),
+    ("seconds=1", "application/x-www-form-urlencoded", 415),
+    ('{"seconds": 1}', "text/plain", 415),
+])
+def test_unreadable_bodies(api, raw, content_type, status):
+    response = api.post(URL, data=raw, content_type=content_type)
+    assert response.status_code == status
+    assert response.json()["status"] == status
+    assert not Job.objects.exists()
+
+
+def test_oversize_body_is_413(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = post(api, body={"seconds": 0, "target": "x" * 5000})
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
+
+
+def test_wrong_method_is_405_with_allow(api):
+    response = api.get(URL)
+    assert response.status_code == 405
+    assert response.json()["error"] == "method_not_allowed"
+    assert response["Allow"] == "POST"
+
+
+def test_unknown_path_is_404_envelope(api):
+    response = api.get("/v1/ops/nothing/here")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+
+
+def test_idempotency_key(api):
+    first = post(api, body={"seconds": 0}, HTTP_IDEMPOTENCY_KEY="abc")
+    again = post(api, body={"seconds": 0}, HTTP_IDEMPOTENCY_KEY="abc")
+    assert first.status_code == again.status_code == 202
+    assert first.json()["jobId"] == again.json()["jobId"]
+    assert Job.objects.count() == 1
+    conflict = post(api, body={"seconds": 1}, HTTP_IDEMPOTENCY_KEY="abc")
+    assert conflict.status_code == 409 and conflict.json()["error"] == "conflict"
+
+
+def test_idempotency_key_is_per_organization(api, other_org):
+    from tests.factories import api_key_with_raw
+
+    first = post(api, body={"seconds": 0}, HTTP_IDEMPOTENCY_KEY="same")
+    _, other_raw = api_key_with_raw(other_org)
+    other = post(api, body={"seconds": 0}, HTTP_IDEMPOTENCY_KEY="same",
+                 HTTP_AUTHORIZATION=f"Bearer {other_raw}")
+    assert first.json()["jobId"] != other.json()["jobId"]
+
+
+def test_rate_limit_429(api, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "scans": (2, 60)}
+    assert post(api).status_code == 202
+    assert post(api).status_code == 202
+    response = post(api)
+    assert response.status_code == 429
+    body = response.json()
+    assert body["error"] == "rate_limited"
+    assert 1 <= body["retryAfter"] <= 60 and response["Retry-After"] == str(body["retryAfter"])
+    assert Job.objects.count() == 2
+
+
+def test_rate_limit_is_per_key(api, org, settings):
+    from tests.factories import api_key_with_raw
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "scans": (1, 60)}
+    assert post(api).status_code == 202
+    assert post(api).status_code == 429
+    _, raw = api_key_with_raw(org, name="second")
+    assert post(api, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 202
+
+
+def test_server_error_is_500_without_internals(api, monkeypatch):
+    from jobs import lifecycle
+
+    def explode(**kwargs):
+        raise RuntimeError("password=hunter2 /srv/secret")
+
+    monkeypatch.setattr(lifecycle, "job_submit", explode)
+    response = post(api)
+    assert response.status_code == 500
+    text = response.content.decode()
+    assert "hunter2" not in text and "Traceback" not in text
+    assert response.json()["error"] == "internal_error"
+
+
+def test_pending_job_reads_with_status_pending(api, monkeypatch):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    job_id = post(api).json()["jobId"]
+    assert Job.objects.get(pk=job_id).status == JobStatus.PENDING

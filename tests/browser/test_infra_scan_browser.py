@@ -1,0 +1,54 @@
+"""The infrastructure-scan result in headless Chromium, at desktop and phone widths."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import LIVE_ENV, screenshot, sign_in
+from tests.web.test_infra_scan_view import scan_job, scan_result
+
+pytestmark = [pytest.mark.browser, pytest.mark.live_env(**LIVE_ENV)]
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SECTIONS = ["findings", "dns", "subdomains", "ssl", "ports", "technologies", "whois",
+            "vulnerabilities"]
+
+
+def test_completed_scan_reads_well_on_desktop_and_phone(browser, live_service, account,
+                                                        problems):
+    base = live_service.url
+    result = scan_result(whois={"error": "no WHOIS server answered (whois.example: "
+                                         "connection refused)"})
+    job = scan_job(account["org"], result)
+    url = f"{base}/jobs/{job.pk}/"
+
+    page = problems.watch(browser.new_context(viewport=DESKTOP).new_page())
+    sign_in(page, base, account)
+    page.goto(url)
+    report = page.locator("#infra-report")
+    assert report.locator(".is-risk-words").inner_text() == "High risk"
+    assert report.locator(".is-risk-score strong").inner_text() == str(
+        result["summary"]["riskScore"])
+    for key in SECTIONS:
+        assert page.locator(f"#is-{key}").is_visible(), key
+    badges = report.locator("#is-findings .is-finding .is-sev").all_inner_texts()
+    assert [b.lower() for b in badges[:2]] == ["critical", "critical"]
+    assert badges[-1].lower() == "info"
+    assert "Not testable here" in page.locator("#is-ssl").inner_text()
+    whois = page.locator("#is-whois")
+    assert "This check could not be completed." in whois.inner_text()
+    # The table of contents jumps to a section.
+    page.locator(".is-toc").get_by_role("link", name="Open ports").click()
+    page.wait_for_url(f"{url}#is-ports")
+    screenshot(page, "infra-scan-result")
+
+    phone = problems.watch(browser.new_context(viewport=PHONE).new_page())
+    sign_in(phone, base, account)
+    phone.goto(url)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # Stacked table rows keep their labels.
+    cell = phone.locator("#is-ports td[data-label='Banner']").first
+    assert phone.evaluate("e => getComputedStyle(e, '::before').content", cell.element_handle()) \
+        == '"Banner"'
+    screenshot(phone, "infra-scan-result-phone")

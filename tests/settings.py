@@ -1,0 +1,19 @@
+"""Settings for the test suite: the real ones plus a few test-only operation types."""
+
+from config.env import env_bool
+from config.settings import *  # noqa: F403
+from config.settings import Q_CLUSTER
+
+ROOT_URLCONF = "tests.urls"
+JOB_OPERATIONS_EXTRA = {
+    "test_sleep": "tests.support.operations.sleep",
+    "test_fail": "tests.support.operations.fail",
+    "test_crash": "tests.support.operations.crash",
+    "test_noop": "tests.support.operations.noop",
+}
+# In-process tests run tasks inline; the end-to-end tests start real workers with 0.
+Q_CLUSTER = {**Q_CLUSTER, "sync": env_bool("TEST_Q_SYNC", True)}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# No collectstatic in tests: serve and resolve static files straight from static/.
+STORAGES = {**STORAGES, "staticfiles": {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

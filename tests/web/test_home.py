@@ -1,0 +1,61 @@
+"""The overview page."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from jobs.models import JobStatus
+from tests.factories import JobFactory
+
+
+def test_counts_running_jobs_recent_jobs_and_operation_buttons(web, org):
+    running = JobFactory(organization=org, type="test_sleep", status=JobStatus.PROCESSING,
+                         target="busy.example", progress_current=2, progress_total=5,
+                         progress_message="Scanning SSL...")
+    JobFactory(organization=org, status=JobStatus.PENDING, target="queued.example")
+    done = JobFactory(organization=org, status=JobStatus.COMPLETED, target="done.example")
+    JobFactory.create_batch(2, organization=org, status=JobStatus.FAILED)
+
+    response = web.get(reverse("home"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Overview · SecOps Jobs</title>" in html
+    counts = response.context["status_counts"]
+    assert counts == [("PENDING", "Pending", 1), ("PROCESSING", "Running", 1),
+                      ("COMPLETED", "Completed", 1), ("FAILED", "Failed", 2),
+                      ("CANCELLED", "Cancelled", 0)]
+    assert f'href="{reverse("job-list")}?status=FAILED"' in html
+
+    # Running now: with a progress bar that refreshes itself.
+    assert running in response.context["active_jobs"]
+    assert done not in response.context["active_jobs"]
+    assert 'aria-valuenow="40"' in html
+    assert "Scanning SSL..." in html
+    assert f'hx-get="{reverse("job-row", args=[running.pk])}"' in html
+    # Recently finished.
+    assert done in response.context["recent_jobs"]
+    assert running not in response.context["recent_jobs"]
+
+    for job_type in ["test_sleep", "test_fail", "test_noop", "test_crash"]:
+        assert f'href="{reverse("job-new", args=[job_type])}"' in html
+
+
+def test_empty_organization(web):
+    html = web.get(reverse("home")).content.decode()
+    assert "Nothing is running right now." in html
+    assert "No jobs yet" in html
+
+
+def test_times_are_relative_with_the_exact_time_on_hover(web, org):
+    when = timezone.now() - timedelta(minutes=2, seconds=5)
+    JobFactory(organization=org, status=JobStatus.COMPLETED, created_at=when)
+    html = web.get(reverse("home")).content.decode()
+    exact = timezone.localtime(when)
+    assert (f'<time datetime="{exact.isoformat()}" '
+            f'title="{exact.day} {exact:%b %Y, %H:%M:%S} UTC">2\xa0minutes ago</time>') in html
+
+
+def test_a_fresh_job_is_just_now(web, org):
+    JobFactory(organization=org, status=JobStatus.COMPLETED)
+    assert "just now</time>" in web.get(reverse("home")).content.decode()

@@ -1,0 +1,152 @@
+"""The jobs table: order, filters, search, pages, and rows that refresh themselves."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from jobs.models import JobStatus
+from tests.factories import JobFactory
+from tests.web.conftest import HX
+
+TABLE = {**HX, "HX-Target": "job-table"}
+
+
+def make_jobs(org, n, **fields):
+    now = timezone.now()
+    return [JobFactory(organization=org, created_at=now - timedelta(minutes=i),
+                       target=f"host{i}.example", **fields) for i in range(n)]
+
+
+def listed(response):
+    return [job.target for job in response.context["jobs"]]
+
+
+def test_newest_first(web, org):
+    make_jobs(org, 3)
+    response = web.get(reverse("job-list"))
+    assert response.status_code == 200
+    assert listed(response) == ["host0.example", "host1.example", "host2.example"]
+    assert "<title>Jobs · SecOps Jobs</title>" in response.content.decode()
+
+
+def test_filter_by_status_and_type_and_search_target(web, org):
+    JobFactory(organization=org, type="test_sleep", status=JobStatus.COMPLETED, target="a.example")
+    JobFactory(organization=org, type="test_noop", status=JobStatus.COMPLETED, target="b.example")
+    JobFactory(organization=org, type="test_sleep", status=JobStatus.FAILED, target="c.test")
+
+    assert listed(web.get(reverse("job-list"), {"status": "FAILED"})) == ["c.test"]
+    assert sorted(listed(web.get(reverse("job-list"), {"type": "test_sleep"}))) == [
+        "a.example", "c.test"]
+    assert listed(web.get(reverse("job-list"), {"q": "B.EXAM"})) == ["b.example"]
+    assert listed(web.get(reverse("job-list"), {"type": "test_sleep",
+                                                "status": "COMPLETED"})) == ["a.example"]
+
+
+def test_unknown_filter_values_are_ignored(web, org):
+    make_jobs(org, 2)
+    response = web.get(reverse("job-list"), {"status": "BOGUS", "type": "nope"})
+    assert response.status_code == 200
+    assert len(listed(response)) == 2
+
+
+def test_pages_of_25_keep_the_filters(web, org):
+    make_jobs(org, 30, status=JobStatus.COMPLETED)
+    first = web.get(reverse("job-list"), {"status": "COMPLETED"})
+    assert len(listed(first)) == 25
+    html = first.content.decode()
+    assert "Page 1 of 2" in html
+    assert 'href="?status=COMPLETED&amp;page=2"' in html
+    second = web.get(reverse("job-list"), {"status": "COMPLETED", "page": 2})
+    assert listed(second) == [f"host{i}.example" for i in range(25, 30)]
+    assert web.get(reverse("job-list"), {"page": "999"}).status_code == 200
+
+
+def test_empty_state(web):
+    html = web.get(reverse("job-list")).content.decode()
+    assert "No jobs yet" in html
+    assert f'href="{reverse("job-new-index")}"' in html
+
+
+def test_no_match_state(web, org):
+    make_jobs(org, 1)
+    html = web.get(reverse("job-list"), {"q": "zzz"}).content.decode()
+    assert "No jobs match these filters" in html
+
+
+def test_htmx_filter_request_gets_only_the_table(web, org):
+    make_jobs(org, 2)
+    response = web.get(reverse("job-list"), {"q": "host1"}, headers=TABLE)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="job-table"')
+    assert "<html" not in html and "<form" not in html
+    assert "host1.example" in html and "host0.example" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_without_htmx_the_whole_page(web, org):
+    make_jobs(org, 1)
+    html = web.get(reverse("job-list")).content.decode()
+    assert "<html" in html
+    assert 'id="job-table"' in html
+    assert 'hx-get="/jobs/"' in html  # the filter form enhances itself
+
+
+def test_running_rows_poll_and_finished_rows_do_not(web, org):
+    running = JobFactory(organization=org, status=JobStatus.PROCESSING)
+    done = JobFactory(organization=org, status=JobStatus.COMPLETED)
+    html = web.get(reverse("job-list")).content.decode()
+    assert (f'hx-get="{reverse("job-row", args=[running.pk])}" hx-trigger="every 2s"') in html
+    assert reverse("job-row", args=[done.pk]) not in html
+
+
+def test_row_fragment_while_running(web, org):
+    job = JobFactory(organization=org, status=JobStatus.PROCESSING, progress_current=1,
+                     progress_total=4, progress_message="Working")
+    response = web.get(reverse("job-row", args=[job.pk]), headers=HX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.startswith(f'<tr id="job-{job.pk}"')
+    assert 'hx-trigger="every 2s"' in html
+    assert "Running" in html and "25%" in html and "Working" in html
+
+
+def test_row_fragment_stops_polling_once_ended(web, org):
+    job = JobFactory(organization=org, status=JobStatus.COMPLETED, progress_current=4,
+                     progress_total=4)
+    response = web.get(reverse("job-row", args=[job.pk]), headers=HX)
+    assert response.status_code == 286
+    html = response.content.decode()
+    assert "Completed" in html
+    assert "hx-trigger" not in html
+
+
+def test_row_fragment_without_htmx_goes_to_the_job(web, org):
+    job = JobFactory(organization=org, status=JobStatus.PROCESSING)
+    response = web.get(reverse("job-row", args=[job.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("job-detail", args=[job.pk])
+
+
+def test_status_is_text_as_well_as_colour(web, org):
+    JobFactory(organization=org, status=JobStatus.FAILED)
+    html = web.get(reverse("job-list")).content.decode()
+    assert '<span class="status status-failed"><span class="status-icon" aria-hidden="true">' \
+           '</span>Failed</span>' in html
+
+
+def test_htmx_request_for_the_page_itself_gets_the_whole_page(web, org):
+    make_jobs(org, 1)
+    for url in [reverse("job-list"), reverse("home")]:
+        html = web.get(url, headers=HX).content.decode()
+        assert "<html" in html and 'aria-label="Main"' in html
+
+
+def test_ended_rows_say_how_they_ended(web, org):
+    JobFactory(organization=org, status=JobStatus.FAILED, progress_message="Step 2",
+               error_message="x.test did not answer.")
+    JobFactory(organization=org, status=JobStatus.CANCELLED, progress_message="Step 3")
+    html = web.get(reverse("job-list")).content.decode()
+    assert "x.test did not answer." in html and "Cancelled" in html
+    assert "Step 2" not in html and "Step 3" not in html
