@@ -32,7 +32,10 @@ HOME_LIST_SIZE = 8
 def home(request: WebRequest):
     org = request.organization
     counts = selectors.job_status_counts(organization=org)
-    return render(request, "home.html", {
+    template = "home.html"
+    if request.htmx and request.htmx.target == "overview":
+        template = "home.html#overview"
+    response = render(request, template, {
         "status_counts": [(value, present.STATUS_LABELS[value], counts[value])
                           for value in JobStatus.values],
         "total": sum(counts.values()),
@@ -42,6 +45,8 @@ def home(request: WebRequest):
             selectors.jobs_finished(organization=org, limit=HOME_LIST_SIZE)),
         "operations": present.operations(),
     })
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 @organization_required

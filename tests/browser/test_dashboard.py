@@ -114,8 +114,13 @@ def test_live_dashboard(browser, live_service, account, problems):
     # Meanwhile the overview and the list show it running.
     wait_for(lambda: Job.objects.get(pk=long_job.pk).status == JobStatus.PROCESSING)
     page.goto(f"{base}/")
+    page.evaluate("window.__samePage = true")
     row = page.locator(f"#job-{long_job.pk}")
     assert row.locator(".status").inner_text().strip() == "Running"
+    caption = row.locator(".progress-caption")
+    first = caption.inner_text()
+    wait_for(lambda: caption.inner_text() != first, timeout=10)  # the overview refreshed
+    assert page.evaluate("window.__samePage") is True
     screenshot(page, "home")
     page.goto(f"{base}/jobs/")
     assert page.locator(".job-row").count() == 2

@@ -27,12 +27,13 @@ def test_counts_running_jobs_recent_jobs_and_operation_buttons(web, org):
                       ("CANCELLED", "Cancelled", 0)]
     assert f'href="{reverse("job-list")}?status=FAILED"' in html
 
-    # Running now: with a progress bar that refreshes itself.
+    # Running now: with a progress bar; the overview around it refreshes itself.
     assert running in response.context["active_jobs"]
     assert done not in response.context["active_jobs"]
     assert 'aria-valuenow="40"' in html
     assert "Scanning SSL..." in html
-    assert f'hx-get="{reverse("job-row", args=[running.pk])}"' in html
+    assert f'<div id="overview" hx-get="{reverse("home")}" hx-trigger="every 2s"' in html
+    assert f'hx-get="{reverse("job-row", args=[running.pk])}"' not in html, "rows poll twice"
     # Recently finished.
     assert done in response.context["recent_jobs"]
     assert running not in response.context["recent_jobs"]
@@ -45,6 +46,7 @@ def test_empty_organization(web):
     html = web.get(reverse("home")).content.decode()
     assert "Nothing is running right now." in html
     assert "No jobs yet" in html
+    assert 'hx-trigger="every 10s"' in html
 
 
 def test_times_are_relative_with_the_exact_time_on_hover(web, org):
@@ -59,3 +61,25 @@ def test_times_are_relative_with_the_exact_time_on_hover(web, org):
 def test_a_fresh_job_is_just_now(web, org):
     JobFactory(organization=org, status=JobStatus.COMPLETED)
     assert "just now</time>" in web.get(reverse("home")).content.decode()
+
+
+def test_the_overview_refreshes_as_one_fragment(web, org):
+    running = JobFactory(organization=org, status=JobStatus.PROCESSING, target="busy.example")
+    headers = {"HX-Request": "true", "HX-Target": "overview"}
+
+    fragment = web.get(reverse("home"), headers=headers)
+    html = fragment.content.decode()
+    assert fragment.status_code == 200
+    assert html.lstrip().startswith('<div id="overview"') and "<title>" not in html
+    assert "busy.example" in html and 'hx-trigger="every 2s"' in html
+    assert "HX-Target" in fragment["Vary"]
+
+    # The job ends: the next refresh moves it to recently finished, counts included,
+    # and the overview slows down to an occasional look for jobs started elsewhere.
+    running.status = JobStatus.COMPLETED
+    running.save()
+    html = web.get(reverse("home"), headers=headers).content.decode()
+    assert "Nothing is running right now." in html
+    assert 'hx-trigger="every 10s"' in html
+    assert '<span class="stat-count">1</span> <span class="stat-label"><span ' \
+           'class="status-icon" aria-hidden="true"></span>Completed' in html
