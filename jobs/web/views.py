@@ -32,10 +32,7 @@ HOME_LIST_SIZE = 8
 def home(request: WebRequest):
     org = request.organization
     counts = selectors.job_status_counts(organization=org)
-    template = "home.html"
-    if request.htmx and request.htmx.target == "overview":
-        template = "home.html#overview"
-    response = render(request, template, {
+    return _render_refreshable(request, "home.html", "overview", "overview", {
         "status_counts": [(value, present.STATUS_LABELS[value], counts[value])
                           for value in JobStatus.values],
         "total": sum(counts.values()),
@@ -45,6 +42,13 @@ def home(request: WebRequest):
             selectors.jobs_finished(organization=org, limit=HOME_LIST_SIZE)),
         "operations": present.operations(),
     })
+
+
+def _render_refreshable(request, template: str, target: str, partial: str, context: dict):
+    """The whole page, or only ``partial`` when htmx refreshes the element ``#target``."""
+    if request.htmx and request.htmx.target == target:
+        template = f"{template}#{partial}"
+    response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
 
@@ -56,12 +60,7 @@ def job_list(request: WebRequest):
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "jobs": present.with_labels(page.object_list),
                "filtered": form.active}
-    template = "jobs/list.html"
-    if request.htmx and request.htmx.target == "job-table":
-        template = "jobs/list.html#table"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request", "HX-Target"))
-    return response
+    return _render_refreshable(request, "jobs/list.html", "job-table", "table", context)
 
 
 @organization_required
