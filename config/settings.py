@@ -71,10 +71,12 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+OPERATION_TEMPLATE_DIRS = sorted(BASE_DIR.glob("jobs/operations/*/templates"))
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Each operation package keeps its own result templates (one folder per operation).
+        "DIRS": [BASE_DIR / "templates", *OPERATION_TEMPLATE_DIRS],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -147,7 +149,7 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-    Q_CLUSTER["broker_class"] = "jobs.broker.SqlBroker"
+    Q_CLUSTER["broker_class"] = "jobs.queue.SqlBroker"
     Q_CLUSTER["poll"] = 0.05
 
 # --- the jobs app -----------------------------------------------------------------
@@ -197,7 +199,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [BASE_DIR / "static",
+                    *sorted(BASE_DIR.glob("jobs/operations/*/static"))]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "config.storage.StaticStorage"},

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from jobs import tasks
+from jobs import queue
 from jobs.models import (
     ACTIVE_STATES,
     IdempotencyRecord,
@@ -103,7 +103,7 @@ def job_submit(
     )
     # Everything that needs no database is done before the transaction: on SQLite it
     # holds the one write lock that every web process and worker shares.
-    package = tasks.run_job_package(job.id, job_type) if _broker_shares_database() else None
+    package = queue.run_job_package(job.id, job_type) if _broker_shares_database() else None
     with transaction.atomic():
         if before_save is not None:
             before_save()
@@ -122,7 +122,7 @@ def job_submit(
             return earlier, False
         if package is not None:
             # The queue row commits with the job: both exist or neither does.
-            tasks.broker().enqueue(package)
+            queue.broker().enqueue(package)
         else:
             transaction.on_commit(lambda: enqueue(job.id, job_type))
     return job, True
@@ -157,7 +157,7 @@ def _idempotent_job(organization, key: str, fingerprint: str) -> Job | None:
 
 
 def enqueue(job_id, job_type: str) -> None:
-    tasks.enqueue_run_job(job_id, job_type)
+    queue.enqueue_run_job(job_id, job_type)
 
 
 # --- worker moves -------------------------------------------------------------------

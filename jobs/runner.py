@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import json
 import logging
 import os
 import socket
@@ -15,7 +18,7 @@ from django.db import connection
 from pydantic import ValidationError
 
 from jobs import lifecycle
-from jobs.operations import UnknownOperation, get_operation
+from jobs.operations import OperationSpec, UnknownOperation, get_operation, timeout_for
 from jobs.operations.base import Context, JobAborted, OperationError
 
 log = logging.getLogger(__name__)
@@ -36,7 +39,7 @@ def job_run(*, job_id, job_type: str) -> None:
             lifecycle.job_fail(job_id=job_id, worker=worker, code="UNKNOWN_OPERATION",
                                message=f"No worker here knows how to run {job_type!r} jobs.")
         return
-    job = lifecycle.job_claim(job_id=job_id, worker=worker, timeout=operation.timeout)
+    job = lifecycle.job_claim(job_id=job_id, worker=worker, timeout=timeout_for(operation))
     if job is None:
         return  # ran already, cancelled, or another worker holds it
     heartbeats.add(job.pk, worker)
@@ -46,17 +49,17 @@ def job_run(*, job_id, job_type: str) -> None:
         heartbeats.discard(job.pk)
 
 
-def _execute(job, operation, worker: str) -> None:
+def _execute(job, operation: OperationSpec, worker: str) -> None:
     fail = partial(lifecycle.job_fail, job_id=job.pk, worker=worker)
     ctx = Context(
-        job_id=str(job.pk), timeout=operation.timeout,
+        job_id=str(job.pk), timeout=timeout_for(operation),
         report=lambda current, total, message: lifecycle.job_report_progress(
             job_id=job.pk, worker=worker, current=current, total=total, message=message),
         is_active=lambda: lifecycle.job_is_active(job_id=job.pk, worker=worker),
     )
     try:
-        params = operation.params_model.model_validate(job.params)
-        result = operation.run(params, ctx)
+        params = operation.params.model_validate(job.params)
+        outcome = call_run(operation.run, params, ctx)
     except JobAborted:
         log.info("job %s stopped: cancelled or taken over", job.pk)
     except OperationError as exc:
@@ -69,9 +72,32 @@ def _execute(job, operation, worker: str) -> None:
         _fail_internal(fail, f"job {job.pk} ({job.type}) crashed")
     else:
         try:
+            result = result_document(operation, outcome)
             lifecycle.job_complete(job_id=job.pk, worker=worker, result=result)
-        except (TypeError, ValueError):
-            _fail_internal(fail, f"job {job.pk} returned a result that is not plain JSON")
+        except (TypeError, ValueError) as exc:  # ValidationError is a ValueError
+            _fail_internal(fail, f"job {job.pk} ({job.type}) returned a result that does not "
+                                 f"match its schema or is not plain JSON: {exc}")
+
+
+def call_run(run, params, ctx):
+    """Run an operation, sync or async: the runner owns the event loop."""
+    if inspect.iscoroutinefunction(run):
+        return asyncio.run(run(params, ctx))
+    return run(params, ctx)
+
+
+def result_document(operation: OperationSpec, outcome) -> dict:
+    """The result as stored, checked against the operation's result model.
+
+    A model instance is dumped whole. A dict is validated and stored with exactly the
+    fields it had (``exclude_unset``), so validation never adds or renames a field.
+    """
+    if isinstance(outcome, operation.result):
+        return outcome.model_dump(mode="json", by_alias=True)
+    # Pydantic would quietly write NaN and infinities as null: refuse them instead.
+    json.dumps(outcome, allow_nan=False)
+    model = operation.result.model_validate(outcome)
+    return model.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 def _fail_internal(fail, what: str) -> None:

@@ -15,7 +15,11 @@ def install_schedules(sender, **kwargs):
         return
     from django_q.models import Schedule
 
-    for name, (func, minutes) in SCHEDULES.items():
+    from jobs.operations import specs
+
+    periodic = {**SCHEDULES, **{p.name: (p.func, p.minutes) for spec in specs()
+                                for p in spec.periodic}}
+    for name, (func, minutes) in periodic.items():
         Schedule.objects.update_or_create(
             name=name,
             defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes,

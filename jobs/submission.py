@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from jobs import lifecycle
 from jobs.models import Job
-from jobs.operations import Operation, get_operation
+from jobs.operations import OperationSpec, get_operation
 
 
 class SubmissionInvalid(Exception):
@@ -34,19 +34,19 @@ def validation_details(exc: ValidationError) -> dict[str, list[str]]:
     return details
 
 
-def params_validate(job_type: str, data: dict[str, Any]) -> tuple[Operation, BaseModel]:
+def params_validate(job_type: str, data: dict[str, Any]) -> tuple[OperationSpec, BaseModel]:
     """Validate a body for ``job_type``, including the target policy on literal addresses."""
     operation = get_operation(job_type)
     try:
-        params = operation.params_model.model_validate(data)
+        params = operation.params.model_validate(data)
     except ValidationError as exc:
         raise SubmissionInvalid(validation_details(exc)) from None
     _refuse_literal_targets(operation, params)
     return operation, params
 
 
-def _refuse_literal_targets(operation: Operation, params: BaseModel) -> None:
-    literal_targets = getattr(operation.module, "literal_targets", None)
+def _refuse_literal_targets(operation: OperationSpec, params: BaseModel) -> None:
+    literal_targets = operation.literal_targets
     if literal_targets is None:
         return
     from jobs.net.policy import literal_refusal

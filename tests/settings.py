@@ -13,6 +13,8 @@ JOB_OPERATIONS_EXTRA = {
 }
 # In-process tests run tasks inline; the end-to-end tests start real workers with 0.
 Q_CLUSTER = {**Q_CLUSTER, "sync": env_bool("TEST_Q_SYNC", True)}
+TEMPLATES = [{**TEMPLATES[0],  # noqa: F405
+              "DIRS": [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "support" / "templates"]}]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # No collectstatic in tests: serve and resolve static files straight from static/.
 STORAGES = {**STORAGES, "staticfiles": {  # noqa: F405

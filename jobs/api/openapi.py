@@ -8,7 +8,7 @@ from django.http import JsonResponse
 from pydantic.json_schema import models_json_schema
 
 from jobs.api import schemas
-from jobs.operations import get_operation, registry
+from jobs.operations import specs
 
 REF = "#/components/schemas/{model}"
 ERRORS = {
@@ -39,39 +39,39 @@ JOB_ID = {"name": "jobId", "in": "path", "required": True,
 
 
 def _submit_operations():
-    from jobs.api.urls import SUBMIT_ENDPOINTS
-
-    available = registry()
-    named = {}
-    for route, job_type, _category in SUBMIT_ENDPOINTS:
-        if job_type in available:
-            if job_type not in named:
-                named[job_type] = _request_model(job_type, get_operation(job_type).params_model)
-            yield route, job_type, named[job_type]
+    for spec in specs():
+        request = _named_model(spec.type, "Request", spec.params)
+        result = _named_model(spec.type, "Result", spec.result)
+        for route in spec.routes:
+            yield route.path, spec, request, result
 
 
-def _request_model(job_type: str, model):
-    """The operation's Params under a name of its own (every operation calls it Params)."""
-    name = "".join(part.title() for part in job_type.split("_")) + "Request"
+def _named_model(job_type: str, suffix: str, model):
+    """The operation's model under a name of its own (every operation calls it Params)."""
+    name = "".join(part.title() for part in job_type.split("_")) + suffix
     return type(name, (model,), {"__doc__": model.__doc__, "__module__": model.__module__})
 
 
 @cache
 def build_document() -> dict:
     submits = list(_submit_operations())
-    models = [m for _r, _t, m in submits] + [
+    results = list(dict.fromkeys(r for _p, _s, _m, r in submits))
+    models = list(dict.fromkeys(m for _p, _s, m, _r in submits)) + results + [
         schemas.SubmitResponse, schemas.Job, schemas.JobList, schemas.AsyncJob,
         schemas.ErrorEnvelope]
-    refs, defs = models_json_schema([(m, "validation") for m in models], ref_template=REF,
-                                    by_alias=True)
+    modes = [(m, "serialization" if m in results else "validation") for m in models]
+    refs, defs = models_json_schema(modes, ref_template=REF, by_alias=True)
     # Two operations may both call their model "Params": pydantic gives each a unique
     # name in the document, so take the reference it made rather than the class name.
-    body = {m: refs[(m, "validation")] for m in models}
+    body = {m: refs[(m, mode)] for m, mode in modes}
+    schemas_ = defs.get("$defs", {})
+    _document_results(schemas_, [body[r] for r in results])
     paths: dict[str, dict] = {}
-    for route, job_type, model in submits:
+    for route, spec, model, _result in submits:
         paths[f"/v1/{route}"] = {"post": {
             "operationId": f"submit_{route.replace('/', '_').replace('-', '_')}",
-            "summary": f"Start a {job_type} job",
+            "summary": f"Start a {spec.type} job: {spec.label}",
+            "description": spec.description,
             "tags": ["operations"],
             "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                             "schema": {"type": "string"}}],
@@ -116,7 +116,7 @@ def build_document() -> dict:
                                 "the Whisper ops or deepidv async-jobs dialect."},
         "paths": paths,
         "components": {
-            "schemas": defs.get("$defs", {}),
+            "schemas": schemas_,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
@@ -124,6 +124,14 @@ def build_document() -> dict:
         },
         "security": [{"bearer": []}, {"apiKey": []}],
     }
+
+
+def _document_results(schemas_: dict, result_refs: list[dict]) -> None:
+    """A job's ``result`` is one of the operations' result documents (by its ``type``)."""
+    nullable = {"anyOf": [*result_refs, {"type": "null"}],
+                "description": "Set only when COMPLETED; its shape depends on the job's type."}
+    for name in ("Job", "AsyncJob"):
+        schemas_[name]["properties"]["result"] = nullable
 
 
 def openapi_view(request):

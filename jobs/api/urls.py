@@ -1,25 +1,19 @@
 from django.urls import path, re_path
 
 from jobs.api import openapi, views
-from jobs.operations import registry
-
-# (path under /v1/, job type, rate-limit category)
-SUBMIT_ENDPOINTS = [
-    ("ops/scans/infrastructure", "infra_scan", "scans"),
-    ("ops/scan", "infra_scan", "scans"),
-    ("ops/scans/map", "infra_map", "scans"),
-    ("ops/enrichment/bulk", "bulk_enrichment", "bulk"),
-    ("ops/enrichment/search", "search", "scans"),
-    ("ops/enrichment/similar-domains", "similar_domains", "scans"),
-    ("ops/screenshots/capture", "screenshot", "screenshots"),
-]
+from jobs.operations import specs
 
 
-def submit_patterns(endpoints):
-    """Routes for the operations this installation can run."""
-    available = registry()
-    return [path(route, views.submit_view(job_type, category), name=f"submit-{route}")
-            for route, job_type, category in endpoints if job_type in available]
+def submit_patterns():
+    """Each operation's submit endpoints, and any routes of its own, from its SPEC."""
+    patterns = []
+    for spec in specs():
+        for route in spec.routes:
+            patterns.append(path(route.path, views.submit_view(spec.type, route.category),
+                                 name=f"submit-{route.path}"))
+        if spec.api_urls is not None:
+            patterns.extend(spec.api_urls())
+    return patterns
 
 
 urlpatterns = [
@@ -28,7 +22,7 @@ urlpatterns = [
     path("ops/jobs/<str:job_id>/cancel", views.job_cancel, name="api-job-cancel"),
     path("async-jobs/<str:job_id>", views.async_job_detail, name="api-async-job"),
     path("openapi.json", openapi.openapi_view, name="api-openapi"),
-    *submit_patterns(SUBMIT_ENDPOINTS),
+    *submit_patterns(),
 ]
 
 catch_all = [re_path(r"^(?P<rest>.*)$", views.not_found)]

@@ -1,22 +1,21 @@
-"""The operation registry: job type -> module, imported on first use.
+"""The operation registry: the one place that lists operations.
 
-An operation module defines:
-
-- ``Params``: a pydantic model of the request body (validated before anything is
-  queued; the dashboard form and the OpenAPI document use it too);
-- ``run(params, ctx) -> dict``: does the work and returns the JSON-able result;
-- ``TIMEOUT``: seconds the job may run (``JOB_TIMEOUTS`` overrides it);
-- ``target(params) -> str``: what the job is about, for lists and search.
+Each entry names a package whose ``SPEC`` (an ``OperationSpec``) says everything about
+it; the package is imported on first use. ``settings.JOB_OPERATIONS_EXTRA`` adds more
+(the test suite's own operations).
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from functools import cache
-from types import ModuleType
 
 from django.conf import settings
+
+from jobs.operations.spec import OperationSpec, Periodic, Presenter, Route
+
+__all__ = ["OperationSpec", "Periodic", "Presenter", "Route", "UnknownOperation",
+           "get_operation", "known_types", "registry", "specs", "timeout_for"]
 
 OPERATIONS: dict[str, str] = {
     "infra_scan": "jobs.operations.infra_scan",
@@ -28,26 +27,6 @@ class UnknownOperation(LookupError):
     pass
 
 
-@dataclass(frozen=True)
-class Operation:
-    type: str
-    module: ModuleType
-
-    @property
-    def params_model(self):
-        return self.module.Params
-
-    @property
-    def timeout(self) -> float:
-        return settings.JOB_TIMEOUTS.get(self.type, getattr(self.module, "TIMEOUT", 600))
-
-    def run(self, params, ctx):
-        return self.module.run(params, ctx)
-
-    def target(self, params) -> str:
-        return self.module.target(params)
-
-
 def registry() -> dict[str, str]:
     return {**OPERATIONS, **settings.JOB_OPERATIONS_EXTRA}
 
@@ -57,13 +36,29 @@ def known_types() -> list[str]:
 
 
 @cache
-def _load(job_type: str, path: str) -> Operation:
-    return Operation(type=job_type, module=importlib.import_module(path))
+def _load(job_type: str, path: str) -> OperationSpec:
+    spec = importlib.import_module(path).SPEC
+    if spec.type != job_type:
+        raise ImproperlyRegistered(f"{path}.SPEC.type is {spec.type!r}, registered as {job_type!r}")
+    return spec
 
 
-def get_operation(job_type: str) -> Operation:
+class ImproperlyRegistered(Exception):
+    pass
+
+
+def get_operation(job_type: str) -> OperationSpec:
     try:
         path = registry()[job_type]
     except KeyError:
         raise UnknownOperation(job_type) from None
     return _load(job_type, path)
+
+
+def specs() -> list[OperationSpec]:
+    """Every registered operation, in the order of their types."""
+    return [get_operation(job_type) for job_type in known_types()]
+
+
+def timeout_for(spec: OperationSpec) -> float:
+    return settings.JOB_TIMEOUTS.get(spec.type, spec.timeout)

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
+from pydantic import ValidationError
 
 from jobs.models import Job, JobStatus
-from jobs.operations import UnknownOperation, get_operation, known_types
+from jobs.operations import OperationSpec, UnknownOperation, get_operation, specs
 
-OPERATION_LABELS = {
-    "infra_scan": "Infrastructure scan",
-    "infra_map": "Infrastructure map",
-    "bulk_enrichment": "Bulk enrichment",
-    "search": "Registration data search",
-    "similar_domains": "Lookalike domains",
-    "screenshot": "Website screenshot",
-}
+log = logging.getLogger(__name__)
 
 STATUS_LABELS = {
     JobStatus.PENDING: "Pending",
@@ -42,7 +34,6 @@ ERROR_HEADINGS = {
     "INTERNAL_ERROR": "Something went wrong on our side",
 }
 
-SAFE_TYPE = re.compile(r"^[a-z0-9_]+$")
 
 
 @dataclass(frozen=True)
@@ -52,29 +43,25 @@ class OperationInfo:
     description: str
 
 
+def _spec(job_type: str) -> OperationSpec | None:
+    try:
+        return get_operation(job_type)
+    except UnknownOperation:
+        return None
+
+
 def operation_label(job_type: str) -> str:
-    module = _module(job_type)
-    label = getattr(module, "LABEL", None) if module else None
-    return label or OPERATION_LABELS.get(job_type) or job_type.replace("_", " ").capitalize()
+    spec = _spec(job_type)
+    return spec.label if spec else job_type.replace("_", " ").capitalize()
 
 
 def operation_description(job_type: str) -> str:
-    module = _module(job_type)
-    if module is None:
-        return ""
-    text = getattr(module, "DESCRIPTION", None) or (module.__doc__ or "")
-    return text.strip().split("\n\n")[0].replace("\n", " ")
+    spec = _spec(job_type)
+    return spec.description if spec else ""
 
 
 def operations() -> list[OperationInfo]:
-    return [OperationInfo(t, operation_label(t), operation_description(t)) for t in known_types()]
-
-
-def _module(job_type: str):
-    try:
-        return get_operation(job_type).module
-    except (UnknownOperation, ImportError):
-        return None
+    return [OperationInfo(spec.type, spec.label, spec.description) for spec in specs()]
 
 
 def with_labels(jobs):
@@ -111,19 +98,40 @@ def started_by(job: Job) -> str:
 
 
 def error_heading(job: Job) -> str:
-    return ERROR_HEADINGS.get(job.error_code, "The job failed")
+    spec = _spec(job.type)
+    own = spec.error_headings if spec else {}
+    return own.get(job.error_code) or ERROR_HEADINGS.get(job.error_code, "The job failed")
 
 
-def result_template(job_type: str) -> str | None:
-    """The operation's own result template, if it has one."""
-    if not SAFE_TYPE.match(job_type):
-        return None
-    name = f"jobs/results/{job_type}.html"
+def result_section(job: Job, request) -> dict[str, Any]:
+    """What the job page shows of a completed job's result: the operation's own
+    presenter over its typed result, or a collapsible JSON tree."""
+    spec = _spec(job.type)
+    presenter = spec.presenter if spec else None
+    fallback = {"result_template": "jobs/results/_fallback.html",
+                "result_tree": json_tree(job.result)}
+    if presenter is None:
+        return fallback
     try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return None
-    return name
+        result = spec.result.model_validate(job.result)
+    except ValidationError:
+        # Only a result stored by an older version can miss the schema: the runner
+        # checks every result before it is stored.
+        log.warning("job %s: stored result does not match %s", job.pk, spec.result.__name__)
+        return {**fallback, "result_outdated": True}
+    return {"result_template": presenter.template,
+            **presenter.context(job, result, request)}
+
+
+def result_summary(job: Job) -> str:
+    """One line about a completed job's result, for job lists."""
+    spec = _spec(job.type)
+    if spec is None or spec.presenter is None or not isinstance(job.result, dict):
+        return ""
+    try:
+        return spec.presenter.summary(spec.result.model_validate(job.result))
+    except ValidationError:
+        return ""
 
 
 def pretty_json(value: Any, limit: int = 200_000) -> tuple[str, bool]:

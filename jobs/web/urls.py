@@ -1,6 +1,7 @@
 from django.urls import path
 
-from jobs.web import account, exports, keys, lookalike_view, views
+from jobs.operations import specs
+from jobs.web import account, keys, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,12 +14,14 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/cancel/", views.job_cancel, name="job-cancel"),
     path("jobs/<uuid:job_id>/rerun/", views.job_rerun, name="job-rerun"),
     path("jobs/<uuid:job_id>/json/", views.job_json, name="job-json"),
-    path("jobs/<uuid:job_id>/lookalikes/", lookalike_view.job_lookalikes,
-         name="job-lookalikes"),
-    path("jobs/<uuid:job_id>/export/<str:fmt>/", exports.job_export, name="job-export"),
     path("keys/", keys.api_keys, name="api-keys"),
     path("keys/<int:key_id>/revoke/", keys.api_key_revoke, name="api-key-revoke"),
     path("organization/", account.organization_switch, name="organization-switch"),
     path("login/", account.sign_in, name="login"),
     path("logout/", account.sign_out, name="logout"),
 ]
+
+# Each operation's own dashboard pages (result fragments, exports, ...).
+for _spec in specs():
+    if _spec.web_urls is not None:
+        urlpatterns += _spec.web_urls()

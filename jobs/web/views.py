@@ -20,7 +20,7 @@ from jobs.api import whisper
 from jobs.models import Job, JobStatus
 from jobs.operations import UnknownOperation, get_operation
 from jobs.submission import SubmissionInvalid, job_start
-from jobs.web import infra_view, lookalike_view, present, selectors
+from jobs.web import present, selectors
 from jobs.web.forms import JobFilterForm, OperationForm
 from jobs.web.orgs import WebRequest, organization_required
 
@@ -74,7 +74,7 @@ def job_row(request: WebRequest, job_id):
     return HttpResponseStopPolling(html) if job.is_terminal else HttpResponse(html)
 
 
-def _detail_context(job: Job, query=None) -> dict:
+def _detail_context(job: Job, request) -> dict:
     context = {
         "job": job,
         "operation_label": present.operation_label(job.type),
@@ -85,15 +85,8 @@ def _detail_context(job: Job, query=None) -> dict:
         context["raw_json"], context["raw_json_cut"] = present.pretty_json(
             whisper.job_object(job))
     if job.status == JobStatus.COMPLETED:
-        own = present.result_template(job.type)
         context["result"] = job.result
-        context["result_template"] = own or "jobs/results/_fallback.html"
-        if own is None:
-            context["result_tree"] = present.json_tree(job.result)
-        if job.type == lookalike_view.JOB_TYPE:
-            context["lookalikes"] = lookalike_view.lookalike_table(job, query or {})
-        if job.type == infra_view.JOB_TYPE:
-            context["infra"] = infra_view.infra_report(job)
+        context.update(present.result_section(job, request))
     elif job.is_terminal:
         context["error_heading"] = present.error_heading(job)
     return context
@@ -102,7 +95,7 @@ def _detail_context(job: Job, query=None) -> dict:
 @organization_required
 def job_detail(request: WebRequest, job_id):
     job = selectors.job_get(organization=request.organization, job_id=job_id)
-    context = _detail_context(job, request.GET)
+    context = _detail_context(job, request)
     context["params_json"] = present.pretty_json(job.params)[0]
     return render(request, "jobs/detail.html", context)
 
@@ -114,7 +107,7 @@ def job_progress(request: WebRequest, job_id):
     job = selectors.job_get(organization=request.organization, job_id=job_id)
     if not request.htmx:
         return redirect("job-detail", job_id=job.pk)
-    html = render_to_string("jobs/detail.html#progress", _detail_context(job), request)
+    html = render_to_string("jobs/detail.html#progress", _detail_context(job, request), request)
     return HttpResponseStopPolling(html) if job.is_terminal else HttpResponse(html)
 
 
@@ -132,7 +125,7 @@ def job_cancel(request: WebRequest, job_id):
     except lifecycle.JobNotFound:
         raise Http404("No such job") from None
     if request.htmx:
-        return render(request, "jobs/detail.html#progress", _detail_context(job))
+        return render(request, "jobs/detail.html#progress", _detail_context(job, request))
     messages.info(request, note)
     return redirect("job-detail", job_id=job.pk)
 
@@ -147,7 +140,7 @@ def job_rerun(request: WebRequest, job_id):
     except UnknownOperation:
         messages.error(request, "This kind of job is not available any more.")
         return redirect("job-detail", job_id=job.pk)
-    form = OperationForm(operation.params_model, initial=job.params)
+    form = OperationForm(operation.params, initial=job.params)
     return _start(request, operation.type, form, data=job.params)
 
 
@@ -172,9 +165,9 @@ def job_new(request: WebRequest, job_type):
     except UnknownOperation:
         raise Http404("No such operation") from None
     if request.method == "POST":
-        form = OperationForm(operation.params_model, data=request.POST)
+        form = OperationForm(operation.params, data=request.POST)
         return _start(request, job_type, form, data=form.body)
-    form = OperationForm(operation.params_model, initial=_copied_params(request, job_type))
+    form = OperationForm(operation.params, initial=_copied_params(request, job_type))
     return _render_new(request, job_type, form)
 
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from jobs.models import Job, JobStatus
-from jobs.operations import infra_scan
+from jobs.operations.infra_scan import scan as infra_scan
 from tests.factories import OrganizationFactory, api_key_with_raw
 from tests.servers.certs import server_context
 from tests.servers.http_server import HttpTestServer, leaky_site

@@ -187,7 +187,7 @@ def queued_args():
     """Arguments of every task waiting in the broker (ORM or Redis), taken off it."""
     from django_q.signing import SignedPackage
 
-    from jobs.tasks import broker as queue_broker
+    from jobs.queue import broker as queue_broker
 
     broker, found = queue_broker(), []
     while broker.queue_size():

@@ -7,9 +7,11 @@ import pytest
 from pydantic import ValidationError
 
 from jobs.net.policy import literal_refusal
-from jobs.operations import infra_scan
 from jobs.operations.base import JobAborted, OperationError, make_test_context
-from jobs.operations.infra_scan import Params, literal_targets, run, summarise, target
+from jobs.operations.infra_scan import scan as infra_scan
+from jobs.operations.infra_scan.scan import Params, literal_targets, summarise, target
+from jobs.operations.infra_scan.scan import run as run_scan
+from jobs.runner import call_run
 from tests.servers.certs import CertFiles, server_context
 from tests.servers.http_server import HttpTestServer, hardened_site, leaky_site
 from tests.servers.tcp_server import (
@@ -509,3 +511,7 @@ def test_a_module_out_of_time_is_recorded(dns_zone, tcp_listeners):
                  make_test_context(timeout=infra_scan.FINISH_RESERVE + 1.5))  # fmt: skip
     assert result["modules"]["ssl"] == {"error": "the module ran out of time"}
     assert time.monotonic() - started < 4
+
+
+def run(params, ctx):
+    return call_run(run_scan, params, ctx)

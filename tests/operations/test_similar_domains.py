@@ -5,8 +5,9 @@ import pytest
 from pydantic import ValidationError
 
 from jobs.operations import get_operation
-from jobs.operations import similar_domains as op
 from jobs.operations.base import Context, JobAborted, make_test_context
+from jobs.operations.similar_domains import operation as op
+from jobs.runner import call_run
 
 URL = "/v1/ops/enrichment/similar-domains"
 
@@ -31,7 +32,7 @@ def errors(body) -> dict:
 
 
 def test_registered():
-    assert get_operation("similar_domains").module is op
+    assert get_operation("similar_domains").run is op.run
 
 
 def test_defaults_and_both_spellings():
@@ -82,7 +83,7 @@ def test_technique_names_match_the_engine():
 
 def test_result_shape_without_resolution():
     ctx = make_test_context()
-    result = op.run(params(domain="example.com", techniques="typosquatting,homoglyph,"
+    result = call_run(op.run, params(domain="example.com", techniques="typosquatting,homoglyph,"
                                                           "tld_variation", limit=40), ctx)
     assert result["domain"] == "example.com" and result["status"] == "completed"
     assert result["totalCount"] == len(result["similarDomains"]) == 120
@@ -98,7 +99,7 @@ def test_result_shape_without_resolution():
 
 
 def test_idn_entries_show_unicode_and_punycode():
-    result = op.run(params(techniques="homoglyph", limit=5), make_test_context())
+    result = call_run(op.run, params(techniques="homoglyph", limit=5), make_test_context())
     entry = result["similarDomains"][0]  # the whole-script Cyrillic name comes first
     assert entry == {"domain": "ехамрӏе.com (xn--80ajb1au1a38g.com)", "technique": "UTFVARS",
                      "fuzzer": "cyrillic", "punycode": "xn--80ajb1au1a38g.com",
@@ -106,7 +107,7 @@ def test_idn_entries_show_unicode_and_punycode():
 
 
 def test_bitsquatting_is_published_as_typo():
-    result = op.run(params(techniques="bitsquatting", limit=3), make_test_context())
+    result = call_run(op.run, params(techniques="bitsquatting", limit=3), make_test_context())
     assert {(e["technique"], e["fuzzer"]) for e in result["similarDomains"]} == {
         ("TYPO", "bitsquatting")}
 
@@ -132,7 +133,7 @@ def by_name(result) -> dict[str, dict]:
 
 def test_resolution_tells_outcomes_apart(lookalike_zone):
     ctx = make_test_context()
-    result = op.run(params(options={"resolve": True}), ctx)
+    result = call_run(op.run, params(options={"resolve": True}), ctx)
     found = by_name(result)
     assert found["exmple.com"] | {"fuzzer": None} == {
         "domain": "exmple.com", "technique": "TYPO", "fuzzer": None, "registered": True,
@@ -153,7 +154,7 @@ def test_resolution_tells_outcomes_apart(lookalike_zone):
 
 
 def test_only_existing_names_get_more_questions(lookalike_zone, dns_server):
-    op.run(params(options={"resolve": True}, limit=35), make_test_context())
+    call_run(op.run, params(options={"resolve": True}, limit=35), make_test_context())
     asked = [q for q in dns_server.queries if q[1] != "A"]
     probes = {("example.com", "NS"), ("", "NS")}  # the input's and the root's
     assert {name for name, _ in set(asked) - probes} == {"exmple.com"}
@@ -161,7 +162,7 @@ def test_only_existing_names_get_more_questions(lookalike_zone, dns_server):
 
 def test_subdomain_variants_are_resolved_as_given(lookalike_zone):
     lookalike_zone.add("shop.exmple.com", "A", "192.0.2.11")
-    result = op.run(params(domain="shop.example.com", options={"resolve": True}),
+    result = call_run(op.run, params(domain="shop.example.com", options={"resolve": True}),
                     make_test_context())
     assert by_name(result)["shop.exmple.com"]["dnsA"] == ["192.0.2.11"]
 
@@ -178,7 +179,7 @@ def test_no_resolver_still_completes(settings, closed_port, server):
     port = silent.getsockname()[1] if silent else closed_port
     settings.DNS_NAMESERVERS = [("127.0.0.1", port)]
     try:
-        result = op.run(params(limit=30, options={"resolve": True}), make_test_context())
+        result = call_run(op.run, params(limit=30, options={"resolve": True}), make_test_context())
     finally:
         if silent:
             silent.close()
@@ -191,7 +192,7 @@ def test_no_resolver_still_completes(settings, closed_port, server):
 
 def test_a_refusing_server_counts_as_unavailable(dns_zone):
     dns_zone.refuse("example.com").refuse(".")
-    result = op.run(params(limit=5, options={"resolve": True}), make_test_context())
+    result = call_run(op.run, params(limit=5, options={"resolve": True}), make_test_context())
     assert result["resolution"]["status"] == "unavailable"
     assert "refused to answer" in result["resolution"]["message"]
 
@@ -202,14 +203,14 @@ def test_cancel_while_resolving_stops_the_job(lookalike_zone):
 
     ctx = Context(job_id="x", timeout=60, report=report)
     with pytest.raises(JobAborted):
-        op.run(params(limit=30, options={"resolve": True}), ctx)
+        call_run(op.run, params(limit=30, options={"resolve": True}), ctx)
 
 
 def test_time_limit_leaves_a_partial_resolution(lookalike_zone, monkeypatch):
     monkeypatch.setattr(op, "RESERVE", 59.0)  # of a 60 s job: one second to resolve
     lookalike_zone.silent("exanple.com").silent("exampke.com").silent("exsmple.com")
     monkeypatch.setattr(op, "NAMES_IN_FLIGHT", 1)
-    result = op.run(params(options={"resolve": True}), make_test_context(timeout=60))
+    result = call_run(op.run, params(options={"resolve": True}), make_test_context(timeout=60))
     resolution = result["resolution"]
     assert resolution["status"] == "partial"
     assert 0 < resolution["checked"] < result["totalCount"]

@@ -104,13 +104,8 @@ def test_big_results_are_cut_in_the_tree(web, org):
     assert "… and 150 more" in html
 
 
-def test_an_operation_template_replaces_the_json_view(web, org, settings, tmp_path):
-    results = tmp_path / "jobs" / "results"
-    results.mkdir(parents=True)
-    (results / "test_noop.html").write_text(
-        '<p class="custom">n is {{ result.n }} for {{ job.type }}</p>')
-    settings.TEMPLATES = [{**settings.TEMPLATES[0],
-                           "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+def test_an_operation_presenter_replaces_the_json_view(web, org):
+    # test_noop's SPEC has a presenter; its context reads the typed result.
     job = JobFactory(organization=org, type="test_noop", status=JobStatus.COMPLETED,
                      result={"n": 7})
     html = web.get(reverse("job-detail", args=[job.pk])).content.decode()

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict
 
-TIMEOUT = 30
+from jobs.operations import OperationSpec, Route
 
 
 class Params(BaseModel):
@@ -15,3 +15,14 @@ def target(params: Params) -> str:
 
 def run(params: Params, ctx) -> dict:
     return {"score": float("nan")}
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+SPEC = OperationSpec(
+    type="test_bad_result", label="Test bad result", description="Test: bad result.",
+    params=Params, result=Result,
+    run=run, timeout=30, routes=(Route("test/bad-result"),), target=target,
+)

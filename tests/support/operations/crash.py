@@ -1,6 +1,6 @@
 from pydantic import BaseModel, ConfigDict
 
-TIMEOUT = 30
+from jobs.operations import OperationSpec, Route
 
 
 class Params(BaseModel):
@@ -15,3 +15,14 @@ def target(params: Params) -> str:
 
 def run(params: Params, ctx) -> dict:
     raise RuntimeError("secret internals: password=hunter2 at /srv/app/config.py")
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+SPEC = OperationSpec(
+    type="test_crash", label="Test crash", description="Test: crash.",
+    params=Params, result=Result,
+    run=run, timeout=30, routes=(Route("test/crash"),), target=target,
+)

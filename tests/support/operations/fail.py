@@ -1,8 +1,7 @@
 from pydantic import BaseModel, ConfigDict
 
+from jobs.operations import OperationSpec, Route
 from jobs.operations.base import OperationError
-
-TIMEOUT = 30
 
 
 class Params(BaseModel):
@@ -19,3 +18,14 @@ def run(params: Params, ctx) -> dict:
     ctx.progress(0, 1, "Connecting...")
     raise OperationError("TARGET_UNREACHABLE", f"{params.host} did not answer.",
                          "connect timeout after 5 s")
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+SPEC = OperationSpec(
+    type="test_fail", label="Test fail", description="Test: fail.",
+    params=Params, result=Result,
+    run=run, timeout=30, routes=(Route("test/fail"),), target=target,
+)

@@ -1,6 +1,6 @@
 from pydantic import BaseModel, ConfigDict
 
-TIMEOUT = 30
+from jobs.operations import OperationSpec, Presenter, Route
 
 
 class Params(BaseModel):
@@ -15,3 +15,17 @@ def target(params: Params) -> str:
 
 def run(params: Params, ctx) -> dict:
     return {"n": params.n}
+
+
+class Result(BaseModel):
+    n: int
+
+
+SPEC = OperationSpec(
+    type="test_noop", label="Test noop", description="Test: no-op.",
+    params=Params, result=Result,
+    run=run, timeout=30, routes=(Route("test/noop"),), target=target,
+    presenter=Presenter(template="test_noop_result.html",
+                        context=lambda job, result, request: {"n": result.n},
+                        summary=lambda result: f"n = {result.n}"),
+)

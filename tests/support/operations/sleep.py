@@ -4,7 +4,7 @@ import time
 
 from pydantic import BaseModel, ConfigDict, Field
 
-TIMEOUT = 120
+from jobs.operations import OperationSpec, Route
 
 
 class Params(BaseModel):
@@ -25,3 +25,16 @@ def run(params: Params, ctx) -> dict:
         time.sleep(params.seconds / params.steps)
     ctx.progress(params.steps, params.steps, "Waking up")
     return {"slept": params.seconds, "steps": params.steps}
+
+
+class Result(BaseModel):
+    slept: float
+    steps: int
+
+
+SPEC = OperationSpec(
+    type="test_sleep", label="Test sleep",
+    description="A slow operation: sleeps in steps, reporting progress at each one.",
+    params=Params, result=Result,
+    run=run, timeout=120, routes=(Route("test/sleep"),), target=target,
+)

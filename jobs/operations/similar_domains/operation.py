@@ -76,18 +76,18 @@ def target(params: Params) -> str:
     return params.domain
 
 
-def run(params: Params, ctx: Context) -> dict:
-    ctx.progress(0, 1, "Generating lookalike names")
+async def run(params: Params, ctx: Context) -> dict:
+    await ctx.aprogress(0, 1, "Generating lookalike names")
     parts = lookalike.split_domain(params.domain)
     variants = lookalike.generate(parts, params.techniques, params.limit, _engine_options(params))
     entries = [_entry(v) for v in variants]
     resolution: dict[str, Any] = {"status": "not_requested"}
     if params.options.resolve and variants:
-        ctx.progress(0, len(variants), f"Resolving 0/{len(variants)}")
-        resolution = asyncio.run(_resolve(parts.base, variants, entries, ctx))
+        await ctx.aprogress(0, len(variants), f"Resolving 0/{len(variants)}")
+        resolution = await _resolve(parts.base, variants, entries, ctx)
     elif params.options.resolve:
         resolution = {"status": "completed", "checked": 0, "registered": 0}
-    ctx.progress(1, 1, f"Found {len(entries)} lookalike names")
+    await ctx.aprogress(1, 1, f"Found {len(entries)} lookalike names")
     return _result(params, parts, variants, entries, resolution)
 
 

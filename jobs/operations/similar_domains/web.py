@@ -381,6 +381,23 @@ def job_lookalikes(request: WebRequest, job_id):
     address = table.page_url + (f"?{query}" if query else "")
     if not request.htmx:
         return redirect(f"{address}#{ANCHOR}")
-    response = render(request, "jobs/results/similar_domains.html#table", {"lookalikes": table})
+    response = render(request, "operations/similar_domains/result.html#table",
+                      {"lookalikes": table})
     patch_vary_headers(response, ("HX-Request",))
     return push_url(response, address)
+
+
+# --- what the dashboard asks of this operation ---------------------------------------------
+
+
+def result_context(job: Job, result, request) -> dict[str, Any]:
+    return {"lookalikes": lookalike_table(job, request.GET)}
+
+
+def result_summary(result) -> str:
+    text = f"{result.totalCount} name{'' if result.totalCount == 1 else 's'}"
+    resolution = result.resolution
+    if resolution is not None and resolution.registered is not None \
+            and resolution.status != "not_requested":
+        text += f", {resolution.registered} registered"
+    return text

@@ -10,7 +10,7 @@ import re
 from django.http import Http404, HttpResponse
 
 from jobs.models import Job
-from jobs.web import lookalike_view as lookalikes
+from jobs.operations.similar_domains import web as lookalikes
 from jobs.web.orgs import WebRequest, organization_required
 
 CSV_COLUMNS = ("domain", "unicode", "punycode", "technique", "fuzzer", "registered",

@@ -38,7 +38,6 @@ import datetime as dt
 import logging
 import re
 import secrets
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from functools import cache
@@ -157,30 +156,8 @@ def literal_targets(params: Params) -> list[tuple[str, str]]:
 # --- running ---------------------------------------------------------------------------------
 
 
-def run(params: Params, ctx: Context) -> dict:
-    return _run_coroutine(lambda: _scan(params, ctx))
-
-
-def _run_coroutine(factory: Callable[[], Awaitable[dict]]) -> dict:
-    """asyncio.run, or the same in a fresh thread when this thread already has a loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(factory())
-    outcome: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            outcome["value"] = asyncio.run(factory())
-        except BaseException as exc:  # handed back to the caller's thread below
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=work)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+async def run(params: Params, ctx: Context) -> dict:
+    return await _scan(params, ctx)
 
 
 async def _scan(params: Params, ctx: Context) -> dict:

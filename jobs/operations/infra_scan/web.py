@@ -626,7 +626,7 @@ def ports_text(spec: Any) -> str:
 
 
 def section_of(info: ModuleInfo, value: Any, findings: list[Finding]) -> Section:
-    section = Section(info, f"jobs/results/_infra_{info.key}.html",
+    section = Section(info, f"operations/infra_scan/_{info.key}.html",
                       findings=sum(1 for f in findings if f.module == info.name))
     if isinstance(value, dict) and "error" in value:
         section.error = module_error(value.get("error"))
@@ -648,3 +648,16 @@ def section_of(info: ModuleInfo, value: Any, findings: list[Finding]) -> Section
 def module_error(error: Any) -> str:
     text = _text(error).strip() or "no reason was given"
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", ")")) else ".")
+
+
+# --- what the dashboard asks of this operation ---------------------------------------------
+
+
+def result_context(job: Job, result, request) -> dict[str, Any]:
+    return {"infra": infra_report(job)}
+
+
+def result_summary(result) -> str:
+    findings = len(result.findings)
+    return (f"Risk {result.summary.riskScore}/100, "
+            f"{findings} finding{'' if findings == 1 else 's'}")

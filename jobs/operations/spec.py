@@ -1,0 +1,76 @@
+"""What an operation declares about itself: one ``SPEC`` per operation package.
+
+Everything outside the package (the /v1 routes, the OpenAPI document, the dashboard's
+labels, forms and result pages, rate categories, schedules and the runner) is derived
+from the spec, so adding an operation is its folder plus one line in the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class Route:
+    """A submit endpoint under ``/v1/`` and the rate category it counts against."""
+
+    path: str
+    category: str = "scans"
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A housekeeping task django-q2 runs every ``minutes`` (installed after migrate)."""
+
+    name: str
+    func: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Presenter:
+    """How the dashboard shows a completed job of this type.
+
+    ``template`` renders the result section of the job page (it lives in the package's
+    own ``templates/`` folder). ``context(job, result, request)`` gets the typed result
+    (an instance of ``spec.result``) and returns what the template needs; ``summary``
+    is the one line shown in job lists. ``tables`` names the result's tables (see
+    ``jobs.web.tables``), which the dashboard filters, sorts, pages and exports.
+    """
+
+    template: str
+    context: Callable[..., dict[str, Any]] = lambda job, result, request: {}
+    summary: Callable[[Any], str] = lambda result: ""
+    tables: Callable[[], Mapping[str, Any]] = dict
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    type: str
+    label: str
+    description: str
+    params: type[BaseModel]
+    result: type[BaseModel]
+    # run(params, ctx) -> result (a ``result`` instance or a dict of its JSON shape);
+    # a coroutine function is run on an event loop the runner owns.
+    run: Callable[..., Any]
+    timeout: float
+    routes: tuple[Route, ...]
+    target: Callable[[Any], str]
+    # (field, host) pairs to refuse at submission when they are literal refused addresses.
+    literal_targets: Callable[[Any], list[tuple[str, str]]] | None = None
+    presenter: Presenter | None = None
+    schedulable: bool = False
+    error_headings: Mapping[str, str] = field(default_factory=dict)
+    # Extra URL patterns of the operation's own: under /v1/ and under the dashboard.
+    api_urls: Callable[[], list] | None = None
+    web_urls: Callable[[], list] | None = None
+    periodic: tuple[Periodic, ...] = ()
+
+    @property
+    def categories(self) -> set[str]:
+        return {route.category for route in self.routes}

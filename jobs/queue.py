@@ -1,0 +1,75 @@
+"""The sending side of the queue: the broker, queue entries for jobs, and enqueueing.
+
+Nothing here imports the job layers: lifecycle hands jobs to the queue, and the worker
+side (``jobs.tasks``) is named only as a dotted path inside the entries.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.db import connections
+from django.utils import timezone
+from django_q.brokers import get_broker
+from django_q.brokers.orm import ORM
+from django_q.conf import Conf
+from django_q.models import OrmQ
+from django_q.tasks import async_task
+
+RUN_JOB = "jobs.tasks.run_job"
+
+
+@cache
+def broker():
+    # async_task() builds a broker (and a connection) per call unless given one.
+    return get_broker()
+
+
+def enqueue_run_job(job_id, job_type: str) -> None:
+    # The type travels with the task so the worker can claim without reading first.
+    async_task(RUN_JOB, str(job_id), job_type, broker=broker(), **_options(job_id))
+
+
+def run_job_package(job_id, job_type: str) -> str:
+    """The signed queue entry for a job, built without touching the broker.
+
+    For the database broker the job's insert and this entry's insert then share one
+    short transaction (``broker().enqueue(package)``).
+    """
+    keeper = _PackageKeeper()
+    async_task(RUN_JOB, str(job_id), job_type, broker=keeper, **_options(job_id))
+    return keeper.package
+
+
+def _options(job_id) -> dict:
+    return {"task_name": f"job-{job_id}", "save": False, "ack_failure": True}
+
+
+class _PackageKeeper:
+    """Stands in for a broker: keeps the package async_task() hands it."""
+
+    list_key = "-"
+    package = ""
+
+    def enqueue(self, package: str) -> None:
+        self.package = package
+
+
+_INSERT = f"INSERT INTO {OrmQ._meta.db_table} (key, payload, lock) VALUES (%s, %s, %s)"
+
+
+class SqlBroker(ORM):
+    """django-q2's database broker, with a one-statement enqueue.
+
+    Submitting a job writes the job row and its queue row in one transaction; the stock
+    broker's ORM ``create()`` costs more than the insert itself on that hot path. The
+    table, columns and payload are django-q2's own, so its workers dequeue as usual.
+    """
+
+    def enqueue(self, task):
+        connection = connections[Conf.ORM]
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT, [
+                self.list_key or Conf.CLUSTER_NAME, task,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+            ])

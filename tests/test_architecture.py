@@ -1,0 +1,56 @@
+"""The shape of the code, checked: imports run one way, and an operation is its own
+package plus one line in the registry."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+import pytest
+
+from jobs.operations import OPERATIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_contracts_are_kept():
+    # The contracts live in pyproject.toml ([tool.importlinter]).
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+def test_no_module_imports_itself_round_about():
+    graph = grimp.build_graph("jobs", cache_dir=None)
+    cycles = []
+    for module in sorted(graph.modules):
+        for imported in graph.find_modules_directly_imported_by(module):
+            chain = graph.find_shortest_chain(importer=imported, imported=module)
+            if chain:
+                cycles.append(" -> ".join((module, *chain)))
+    assert not cycles, "\n".join(cycles)
+
+
+def _product_sources():
+    for path in sorted((ROOT / "jobs").rglob("*")):
+        if path.suffix in (".py", ".html") and "migrations" not in path.parts:
+            yield path
+    for folder in ("config", "templates"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix in (".py", ".html"):
+                yield path
+
+
+@pytest.mark.parametrize("job_type", sorted(OPERATIONS))
+def test_no_code_outside_an_operation_names_its_type(job_type):
+    own = ROOT / "jobs" / "operations" / job_type
+    registry = ROOT / "jobs" / "operations" / "__init__.py"
+    word = re.compile(rf"""["'/]{re.escape(job_type)}["'/.]""")
+    named = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in _product_sources() if own not in path.parents and path != registry
+        for number, line in enumerate(path.read_text().splitlines(), 1) if word.search(line)
+    ]
+    assert not named, "\n".join(named)
