@@ -208,3 +208,28 @@ class RateCounter(models.Model):
 
     def __str__(self):
         return f"{self.bucket}: {self.count}"
+
+
+class Observation(models.Model):
+    """One DNS fact an organization's jobs have seen: ``name`` had ``rtype`` ``value``.
+
+    Every answer any job receives is recorded (first and last seen), per organization:
+    one organization never learns what another looked up. Maps use it for names seen
+    on the same address and for what changed; enrichment for an indicator's history.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255)
+    rtype = models.CharField(max_length=10)
+    value = models.CharField(max_length=512)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "name", "rtype", "value"],
+                                               name="observation_unique")]
+        indexes = [models.Index(fields=["organization", "value", "rtype"],
+                                name="observation_by_value")]
+
+    def __str__(self):
+        return f"{self.name} {self.rtype} {self.value}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import logging
@@ -13,11 +12,13 @@ import time
 import uuid
 from functools import partial
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import connection
 from pydantic import ValidationError
 
 from jobs import lifecycle
+from jobs.observations import ObservationReader, Recorder
 from jobs.operations import OperationSpec, UnknownOperation, get_operation, timeout_for
 from jobs.operations.base import Context, JobAborted, OperationError
 
@@ -50,12 +51,28 @@ def job_run(*, job_id, job_type: str) -> None:
 
 
 def _execute(job, operation: OperationSpec, worker: str) -> None:
+    recorder = Recorder(job.organization_id)
+    try:
+        _run_and_store(job, operation, worker, recorder)
+    finally:
+        _save_observations(job, recorder)
+
+
+def _save_observations(job, recorder: Recorder) -> None:
+    try:
+        recorder.save()
+    except Exception:  # what the job learned is a bonus; its outcome is already stored
+        log.exception("job %s: could not save its DNS observations", job.pk)
+
+
+def _run_and_store(job, operation: OperationSpec, worker: str, recorder: Recorder) -> None:
     fail = partial(lifecycle.job_fail, job_id=job.pk, worker=worker)
     ctx = Context(
         job_id=str(job.pk), timeout=timeout_for(operation),
         report=lambda current, total, message: lifecycle.job_report_progress(
             job_id=job.pk, worker=worker, current=current, total=total, message=message),
         is_active=lambda: lifecycle.job_is_active(job_id=job.pk, worker=worker),
+        recorder=recorder, observations=ObservationReader(job.organization_id),
     )
     try:
         params = operation.params.model_validate(job.params)
@@ -80,9 +97,14 @@ def _execute(job, operation: OperationSpec, worker: str) -> None:
 
 
 def call_run(run, params, ctx):
-    """Run an operation, sync or async: the runner owns the event loop."""
+    """Run an operation, sync or async: the runner owns the event loop.
+
+    ``async_to_sync`` runs the loop in a thread of its own and brings the operation's
+    database calls (``ctx.aprogress`` and the like) back to this thread, so a job uses
+    the one connection its worker holds.
+    """
     if inspect.iscoroutinefunction(run):
-        return asyncio.run(run(params, ctx))
+        return async_to_sync(run)(params, ctx)
     return run(params, ctx)
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import dns.asyncresolver
@@ -62,7 +62,10 @@ class DnsClient:
         nameservers: list[tuple[str, int]] | None = None,
         timeout: float = 2.0,
         concurrency: int = 50,
+        observer: Callable[[DnsAnswer], None] | None = None,
     ):
+        # ``observer`` sees every answer (the job layer records them per organization).
+        self.observer = observer
         if nameservers is None:
             nameservers = list(getattr(settings, "DNS_NAMESERVERS", []) or [])
         self.nameservers = nameservers
@@ -74,7 +77,12 @@ class DnsClient:
 
     async def query(self, name: str, rtype: str) -> DnsAnswer:
         """One question; never raises for DNS outcomes (see the module docstring)."""
-        rtype = rtype.upper()
+        answer = await self._ask(name, rtype.upper())
+        if self.observer is not None and answer.records:
+            self.observer(answer)
+        return answer
+
+    async def _ask(self, name: str, rtype: str) -> DnsAnswer:
         async with self._limit():
             try:
                 # dnspython's back-off between tries may overshoot its lifetime; this

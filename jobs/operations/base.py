@@ -10,6 +10,10 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 
+from jobs.net.dns import DnsAnswer, DnsClient
+from jobs.net.http import HttpClient
+from jobs.net.whois import WhoisClient
+
 
 class OperationError(Exception):
     """The one error an operation raises to fail its job with a code users can act on.
@@ -48,6 +52,10 @@ class Context:
     report: Callable[[int, int, str], bool]
     is_active: Callable[[], bool] = lambda: True
     started: float = field(default_factory=time.monotonic)
+    # Sees every DNS answer the job's clients get (the organization's observation store).
+    recorder: Callable[[DnsAnswer], None] | None = None
+    # Read access to that store (jobs.observations.ObservationReader), when there is one.
+    observations: Any = None
     _last: tuple[int, int] = field(default=(-1, -1), init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -83,10 +91,23 @@ class Context:
             raise JobAborted(self.job_id)
 
     async def aprogress(self, current: int, total: int, message: str) -> None:
-        await sync_to_async(self.progress, thread_sensitive=False)(current, total, message)
+        await sync_to_async(self.progress, thread_sensitive=True)(current, total, message)
 
     async def acheck(self) -> None:
-        await sync_to_async(self.check, thread_sensitive=False)()
+        await sync_to_async(self.check, thread_sensitive=True)()
+
+    # --- configured network clients: operations get them here, never build their own ---
+
+    def dns(self, **options: Any) -> DnsClient:
+        return DnsClient(observer=self.recorder, **options)
+
+    def http(self, **options: Any) -> HttpClient:
+        options.setdefault("dns", self.dns())
+        return HttpClient(**options)
+
+    def whois(self, **options: Any) -> WhoisClient:
+        options.setdefault("dns", self.dns())
+        return WhoisClient(**options)
 
     def _check_time(self) -> None:
         if time.monotonic() > self.deadline:

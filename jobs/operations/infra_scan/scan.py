@@ -230,7 +230,7 @@ class Scan:
         self.started_steps = 0
         self._step_lock = asyncio.Lock()
         self.addresses: list[str] = []
-        self.dns = DnsClient(timeout=DNS_TIMEOUT, concurrency=100)
+        self.dns = ctx.dns(timeout=DNS_TIMEOUT, concurrency=100)
         self._shared: dict[str, asyncio.Task] = {}
 
     async def step(self, message: str) -> None:

@@ -136,7 +136,7 @@ async def _resolve(base: str, variants: list[Variant], entries: list[dict],
                    ctx: Context) -> dict[str, Any]:
     """Looks every variant up, filling its entry; returns the ``resolution`` summary."""
     try:
-        client = DnsClient(timeout=QUERY_TIMEOUT, concurrency=NAMES_IN_FLIGHT * 2)
+        client = ctx.dns(timeout=QUERY_TIMEOUT, concurrency=NAMES_IN_FLIGHT * 2)
     except ClientError as exc:
         return _unavailable(exc.message)
     trouble = await _probe(client, base)
