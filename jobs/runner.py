@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import logging
@@ -10,6 +11,7 @@ import socket
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from asgiref.sync import async_to_sync
@@ -103,9 +105,15 @@ def call_run(run, params, ctx):
     database calls (``ctx.aprogress`` and the like) back to this thread, so a job uses
     the one connection its worker holds.
     """
-    if inspect.iscoroutinefunction(run):
+    if not inspect.iscoroutinefunction(run):
+        return run(params, ctx)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
         return async_to_sync(run)(params, ctx)
-    return run(params, ctx)
+    # Called from inside an event loop (a sync caller in async code): a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(async_to_sync(run), params, ctx).result()
 
 
 def result_document(operation: OperationSpec, outcome) -> dict:

@@ -38,14 +38,15 @@ class Presenter:
     ``template`` renders the result section of the job page (it lives in the package's
     own ``templates/`` folder). ``context(job, result, request)`` gets the typed result
     (an instance of ``spec.result``) and returns what the template needs; ``summary``
-    is the one line shown in job lists. ``tables`` names the result's tables (see
-    ``jobs.web.tables``), which the dashboard filters, sorts, pages and exports.
+    is the one line shown in job lists. ``tables`` are the result's tables
+    (``jobs.web.tables.Table``), which the dashboard filters, searches, sorts, pages and
+    exports as CSV and JSON; ``jobs.web.tables.views_for`` gives the template their views.
     """
 
     template: str
     context: Callable[..., dict[str, Any]] = lambda job, result, request: {}
     summary: Callable[[Any], str] = lambda result: ""
-    tables: Callable[[], Mapping[str, Any]] = dict
+    tables: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from jobs.operations import specs
-from jobs.web import account, keys, views
+from jobs.web import account, keys, tables, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,9 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/cancel/", views.job_cancel, name="job-cancel"),
     path("jobs/<uuid:job_id>/rerun/", views.job_rerun, name="job-rerun"),
     path("jobs/<uuid:job_id>/json/", views.job_json, name="job-json"),
+    path("jobs/<uuid:job_id>/table/<slug:name>/", tables.job_table, name="job-table"),
+    path("jobs/<uuid:job_id>/table/<slug:name>/<str:fmt>/", tables.job_table_export,
+         name="job-table-export"),
     path("keys/", keys.api_keys, name="api-keys"),
     path("keys/<int:key_id>/revoke/", keys.api_key_revoke, name="api-key-revoke"),
     path("organization/", account.organization_switch, name="organization-switch"),
