@@ -31,3 +31,16 @@ def debug_check(app_configs, **kwargs):
                                f"({', '.join(public)}): error pages would show internals.",
                                id="jobs.W003")]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def shared_secret_check(app_configs, **kwargs):
+    # A shared database means several machines: each one that generated its own key
+    # rejects the others' sessions, CSRF tokens and signed links.
+    shared_database = settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
+    if settings.SECRET_KEY_GENERATED and shared_database:
+        return [checks.Warning(
+            "SECRET_KEY was generated on this machine (var/secret_key) while the database "
+            "is shared: set the same SECRET_KEY (or SECRET_KEY_FILE) on every machine.",
+            id="jobs.W004")]
+    return []
