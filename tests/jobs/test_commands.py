@@ -1,6 +1,7 @@
 from io import StringIO
 
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 from django.core.management import call_command
 
 from jobs.models import ApiKey, Membership, Organization, hash_key
@@ -26,7 +27,8 @@ def test_create_user_creates_or_updates_a_member(db):
     run("create_user", "--org", "acme", "--username", "ann", "--password", "pw-one-long")
     run("create_user", "--org", "acme", "--username", "ann", "--password", "pw-two-long",
         "--staff")
-    user = authenticate(username="ann", password="pw-two-long")
+    user = authenticate(RequestFactory().post("/login/"), username="ann",
+                        password="pw-two-long")
     assert user is not None and user.is_staff
     assert Membership.objects.filter(user=user, organization__name="acme").count() == 1
 
