@@ -43,6 +43,10 @@ class ApiErrorMiddleware:
                 request, response.status_code if response.status_code in STATUS_ERRORS else 500,
                 _PLAIN.get(response.status_code, "The request could not be handled."))
         response["X-Trace-Id"] = request.trace_id
+        state = getattr(request, "rate_state", None)
+        if state is not None:
+            for name, value in state.headers().items():
+                response.setdefault(name, value)
         return response
 
     def process_exception(self, request, exc):

@@ -58,7 +58,7 @@ def build_document() -> dict:
     results = list(dict.fromkeys(r for _p, _s, _m, r in submits))
     models = list(dict.fromkeys(m for _p, _s, m, _r in submits)) + results + [
         schemas.SubmitResponse, schemas.Job, schemas.JobList, schemas.AsyncJob,
-        schemas.ErrorEnvelope]
+        schemas.ErrorEnvelope, schemas.Quotas]
     modes = [(m, "serialization" if m in results else "validation") for m in models]
     refs, defs = models_json_schema(modes, ref_template=REF, by_alias=True)
     # Two operations may both call their model "Params": pydantic gives each a unique
@@ -100,6 +100,11 @@ def build_document() -> dict:
         "parameters": [JOB_ID],
         "responses": {"200": _json(schemas.Job, "The cancelled job"),
                       **_errors("401", "404", "409", "429")}}}
+    paths["/v1/ops/quotas"] = {"get": {
+        "operationId": "get_quotas", "summary": "This key's rate limits and usage",
+        "tags": ["jobs"],
+        "responses": {"200": _json(schemas.Quotas, "Limits and usage per category"),
+                      **_errors("401")}}}
     paths["/v1/async-jobs/{jobId}"] = {"get": {
         "operationId": "get_async_job", "summary": "Read a job (deepidv dialect)",
         "tags": ["deepidv"], "parameters": [JOB_ID],

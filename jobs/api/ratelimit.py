@@ -7,6 +7,7 @@ atomic UPSERT per request, so any number of web processes see the same counts.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
@@ -17,21 +18,87 @@ from jobs.api.errors import ApiError
 from jobs.models import RateCounter
 
 
-def check_rate(key_id: int, category: str) -> None:
+CATEGORIES = ("reads", "scans", "bulk", "screenshots", "other")
+
+
+@dataclass(frozen=True)
+class RateState:
+    """Where one key stands in one category's current window."""
+
+    category: str
+    limit: int
+    window: int
+    used: int
+    reset_epoch: int
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+    def reset_seconds(self, now: float | None = None) -> int:
+        return max(0, int(self.reset_epoch - (now or time.time()) + 0.999))
+
+    def headers(self) -> dict[str, str]:
+        # The IETF httpapi draft's structured fields, and the common X- trio.
+        reset = self.reset_seconds()
+        return {
+            "RateLimit-Policy": f'"{self.category}";q={self.limit};w={self.window}',
+            "RateLimit": f'"{self.category}";r={self.remaining};t={reset}',
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(reset),
+        }
+
+
+def _limit_of(category: str) -> tuple[int, int] | None:
     limit = settings.RATE_LIMITS.get(category) or settings.RATE_LIMITS.get("other")
-    if not limit or limit[0] <= 0:
-        return
+    return limit if limit and limit[0] > 0 else None
+
+
+def check_rate(key_id: int, category: str, request=None) -> RateState | None:
+    """Count one request; 429 past the limit. The state rides on ``request`` so the
+    response gets the rate headers (``rate_headers_middleware``)."""
+    limit = _limit_of(category)
+    if limit is None:
+        return None
     count, window = limit
     now = time.time()
     window_start = int(now // window) * window
     bucket = f"{key_id}:{category}:{window_start}"
-    used = _incr(bucket, window_start + window)
-    if used > count:
-        retry_after = max(1, int(window_start + window - now + 0.999))
+    state = RateState(category, count, window, _incr(bucket, window_start + window),
+                      window_start + window)
+    if request is not None:
+        request.rate_state = state
+    if state.used > count:
+        retry_after = max(1, state.reset_seconds(now))
         raise ApiError(429, f"Rate limit of {count} {category} requests per {window} s "
                             "reached for this key.",
-                       headers={"Retry-After": str(retry_after)},
+                       headers={"Retry-After": str(retry_after), **state.headers()},
                        extra={"retryAfter": retry_after})
+    return state
+
+
+def rate_states(key_id: int) -> list[RateState]:
+    """Every category's state for a key, without counting anything."""
+    now = time.time()
+    states = []
+    for category in CATEGORIES:
+        limit = _limit_of(category)
+        if limit is None:
+            continue
+        count, window = limit
+        window_start = int(now // window) * window
+        used = _peek(f"{key_id}:{category}:{window_start}")
+        states.append(RateState(category, count, window, used, window_start + window))
+    return states
+
+
+def _peek(bucket: str) -> int:
+    if settings.REDIS_URL:
+        value = _redis().get(f"rl:{settings.Q_CLUSTER['name']}:{bucket}")
+        return int(value or 0)
+    counter = RateCounter.objects.filter(bucket=bucket).values_list("count", flat=True).first()
+    return counter or 0
 
 
 def _incr(bucket: str, expires_epoch: int) -> int:

@@ -87,3 +87,16 @@ class ErrorEnvelope(BaseModel):
     trace_id: str
     path: str
     retryAfter: int | None = Field(None, description="seconds; only with 429")
+
+
+class Quota(BaseModel):
+    category: str
+    limit: int
+    windowSeconds: int
+    used: int
+    remaining: int
+    resetAt: str
+
+
+class Quotas(BaseModel):
+    quotas: list[Quota]

@@ -18,6 +18,7 @@ def submit_patterns():
 
 urlpatterns = [
     path("ops/jobs/list", views.job_list, name="api-job-list"),
+    path("ops/quotas", views.quotas, name="api-quotas"),
     path("ops/jobs/<str:job_id>", views.job_detail, name="api-job-detail"),
     path("ops/jobs/<str:job_id>/cancel", views.job_cancel, name="api-job-cancel"),
     path("async-jobs/<str:job_id>", views.async_job_detail, name="api-async-job"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from functools import wraps
 
 from django.http import JsonResponse
@@ -13,7 +14,8 @@ from jobs.api import deepidv, whisper
 from jobs.api.auth import INVALID_KEY, caller_and_job, require_api_key, required_key
 from jobs.api.errors import ApiError
 from jobs.api.inputs import list_query, read_json_object
-from jobs.api.ratelimit import check_rate
+from jobs.api import formats
+from jobs.api.ratelimit import check_rate, rate_states
 from jobs.models import TERMINAL_STATES, Job
 from jobs.submission import SubmissionInvalid, job_start
 
@@ -66,7 +68,7 @@ def submit_view(job_type: str, category: str):
                 data=read_json_object(request), api_key_id=caller.key_id,
                 username=caller.name, source="api",
                 idempotency_key=request.headers.get("Idempotency-Key") or None,
-                before_save=lambda: check_rate(caller.key_id, category),
+                before_save=lambda: check_rate(caller.key_id, category, request),
             )
         except SubmissionInvalid as exc:
             raise ApiError(400, exc.message, error=exc.error, details=exc.details) from None
@@ -92,7 +94,7 @@ def job_detail(request, job_id: str):
     if found is None:
         raise ApiError(401, INVALID_KEY)
     caller, job = found
-    check_rate(caller.key_id, "reads")
+    check_rate(caller.key_id, "reads", request)
     if job is None:
         raise ApiError(404, "No job with this id.")
     return _with_retry_after(JsonResponse(whisper.job_object(job)), job.status)
@@ -101,7 +103,7 @@ def job_detail(request, job_id: str):
 @allow_methods("GET")
 @require_api_key
 def job_list(request):
-    check_rate(request.caller.key_id, "reads")
+    check_rate(request.caller.key_id, "reads", request)
     query = list_query(request)
     jobs = Job.objects.filter(organization_id=request.caller.organization_id)
     if query.status:
@@ -121,7 +123,7 @@ def job_list(request):
 @allow_methods("POST")
 @require_api_key
 def job_cancel(request, job_id: str):
-    check_rate(request.caller.key_id, "other")
+    check_rate(request.caller.key_id, "other", request)
     parsed = _job_id(job_id)
     if parsed is None:
         raise ApiError(404, "No job with this id.")
@@ -147,7 +149,7 @@ def async_job_detail(request, job_id: str):
     if found is None:
         raise ApiError(401, INVALID_KEY)
     caller, job = found
-    check_rate(caller.key_id, "reads")
+    check_rate(caller.key_id, "reads", request)
     if parsed is None:
         raise ApiError(400, "jobId is not a well-formed UUID.",
                        details={"jobId": ["not a UUID"]})
@@ -156,6 +158,19 @@ def async_job_detail(request, job_id: str):
             raise ApiError(403, "This job belongs to another organization.")
         raise ApiError(404, "No job with this id.")
     return _with_retry_after(JsonResponse(deepidv.job_object(job)), job.status)
+
+
+@allow_methods("GET")
+@require_api_key
+def quotas(request):
+    """This key's limits and what it has used of each, without counting the ask."""
+    states = rate_states(request.caller.key_id)
+    request.rate_state = next((s for s in states if s.category == "reads"), None)
+    return JsonResponse({"quotas": [{
+        "category": state.category, "limit": state.limit, "windowSeconds": state.window,
+        "used": state.used, "remaining": state.remaining,
+        "resetAt": formats.iso(datetime.fromtimestamp(state.reset_epoch, tz=UTC)),
+    } for state in states]})
 
 
 # --- everything else under /v1 ------------------------------------------------------
