@@ -17,7 +17,6 @@ from django.db import connection
 from jobs.api.errors import ApiError
 from jobs.models import RateCounter
 
-
 CATEGORIES = ("reads", "scans", "bulk", "screenshots", "other")
 
 

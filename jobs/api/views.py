@@ -10,11 +10,10 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from jobs import lifecycle
-from jobs.api import deepidv, whisper
+from jobs.api import deepidv, formats, whisper
 from jobs.api.auth import INVALID_KEY, caller_and_job, require_api_key, required_key
 from jobs.api.errors import ApiError
 from jobs.api.inputs import list_query, read_json_object
-from jobs.api import formats
 from jobs.api.ratelimit import check_rate, rate_states
 from jobs.models import TERMINAL_STATES, Job
 from jobs.submission import SubmissionInvalid, job_start

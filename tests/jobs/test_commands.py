@@ -1,8 +1,8 @@
 from io import StringIO
 
 from django.contrib.auth import authenticate
-from django.test import RequestFactory
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from jobs.models import ApiKey, Membership, Organization, hash_key
 
