@@ -159,12 +159,12 @@ class Bench:
                 raise SystemExit(f"the web server exited; see {web.log_path}:\n"
                                  + _tail(web.log_path))
             try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
+                with urllib.request.urlopen(f"{url}/healthz/web", timeout=2) as answer:
                     if answer.status == 200:
                         return url
             except urllib.error.HTTPError as exc:
                 if not said:
-                    print(f"web server answers /healthz with {exc.code}; waiting (up to "
+                    print(f"web server answers /healthz/web with {exc.code}; waiting (up to "
                           f"3 min) for the project's URL modules to import", flush=True)
                     said = True
                 time.sleep(2)

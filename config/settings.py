@@ -130,8 +130,14 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": REDIS_URL}}
+elif _db["ENGINE"] == "django.db.backends.sqlite3":
+    # One machine: files every process of it shares (django-q2 keeps its cluster
+    # stats here, which the queue-health page and /healthz read).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "jobs_cache"}}
 
 # Operations end themselves at their own timeout (JOB_TIMEOUTS); the worker's hard
 # timeout is a backstop above the longest one, and retry must stay above timeout.

@@ -1,8 +1,11 @@
 import json
 
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 
+from jobs.health import queue_health
 from jobs.models import ApiKey, Job, Membership, Organization
 from jobs.services import api_key_create, api_key_revoke
 
@@ -68,6 +71,16 @@ class JobAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         names = [f.name for f in Job._meta.fields if f.name not in self.exclude]
         return names + self.readonly_fields
+
+    def get_urls(self):
+        own = [path("queue-health/", self.admin_site.admin_view(self.queue_health_view),
+                    name="jobs_queue_health")]
+        return own + super().get_urls()
+
+    def queue_health_view(self, request):
+        context = {**self.admin_site.each_context(request), "title": "Queue health",
+                   "health": queue_health()}
+        return TemplateResponse(request, "admin/jobs/queue_health.html", context)
 
     def has_add_permission(self, request):
         return False

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from jobs.operations import specs
-from jobs.web import account, keys, tables, views
+from jobs.web import account, health, keys, tables, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/table/<slug:name>/", tables.job_table, name="job-table"),
     path("jobs/<uuid:job_id>/table/<slug:name>/<str:fmt>/", tables.job_table_export,
          name="job-table-export"),
+    path("health/", health.queue_health_page, name="queue-health"),
     path("keys/", keys.api_keys, name="api-keys"),
     path("keys/<int:key_id>/revoke/", keys.api_key_revoke, name="api-key-revoke"),
     path("organization/", account.organization_switch, name="organization-switch"),

@@ -32,7 +32,7 @@ HOME_LIST_SIZE = 8
 def home(request: WebRequest):
     org = request.organization
     counts = selectors.job_status_counts(organization=org)
-    return _render_refreshable(request, "home.html", "overview", "overview", {
+    return render_refreshable(request, "home.html", "overview", "overview", {
         "status_counts": [(value, present.STATUS_LABELS[value], counts[value])
                           for value in JobStatus.values],
         "total": sum(counts.values()),
@@ -44,7 +44,7 @@ def home(request: WebRequest):
     })
 
 
-def _render_refreshable(request, template: str, target: str, partial: str, context: dict):
+def render_refreshable(request, template: str, target: str, partial: str, context: dict):
     """The whole page, or only ``partial`` when htmx refreshes the element ``#target``."""
     if request.htmx and request.htmx.target == target:
         template = f"{template}#{partial}"
@@ -60,7 +60,7 @@ def job_list(request: WebRequest):
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "jobs": present.with_labels(page.object_list),
                "filtered": form.active}
-    return _render_refreshable(request, "jobs/list.html", "job-table", "table", context)
+    return render_refreshable(request, "jobs/list.html", "job-table", "table", context)
 
 
 @organization_required

@@ -113,3 +113,23 @@ def test_jobs_queued_without_a_worker_run_once_one_starts(http, live_service):
     results = [wait_for(http, i) for i in ids]
     assert [r["result"] for r in results] == [{"n": n} for n in range(5)]
     assert all(Job.objects.get(pk=i).attempts == 1 for i in ids)
+
+
+def _healthz(url: str) -> tuple[int, dict]:
+    response = httpx.get(f"{url}/healthz", timeout=5)
+    return response.status_code, response.json()
+
+
+def test_healthz_follows_the_real_worker_cluster(live_service):
+    # The cluster reports itself through django-q2's stats in the shared cache.
+    deadline = time.monotonic() + 20
+    while _healthz(live_service.url)[0] != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _healthz(live_service.url) == (200, {"status": "ok", "checks": {
+        "database": "ok", "broker": "ok", "workers": "ok"}})
+    live_service.kill_worker()
+    deadline = time.monotonic() + 15
+    while _healthz(live_service.url)[0] == 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    status, body = _healthz(live_service.url)
+    assert status == 503 and "no worker cluster" in body["reason"]

@@ -63,7 +63,7 @@ class LiveService:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and self.web.poll() is None:
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/healthz/web", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
