@@ -27,6 +27,7 @@ from jobs.models import (
     ACTIVE_STATES,
     IdempotencyRecord,
     Job,
+    JobEvent,
     JobStatus,
 )
 from jobs.records import (
@@ -178,7 +179,15 @@ def job_claim(*, job_id, worker: str, timeout: float) -> JobRecord | None:
             JobStatus.PENDING, JobStatus.PROCESSING,
         ])
         row = cursor.fetchone()
-    return job_record(row) if row else None
+    if row is None:
+        return None
+    _event(job_id, "claimed", at=now, worker=worker)
+    return job_record(row)
+
+
+def _event(job_id, kind: str, *, at=None, **data) -> None:
+    """One line of the job's timeline, written beside the move it records."""
+    JobEvent.objects.create(job_id=job_id, type=kind, at=at or _now(), data=data)
 
 
 _CLAIM_SQL = (
@@ -193,12 +202,19 @@ def _mine(job_id, worker: str):
     return Job.objects.filter(pk=job_id, status=JobStatus.PROCESSING, worker=worker)
 
 
-def job_report_progress(*, job_id, worker: str, current: int, total: int, message: str) -> bool:
-    """Record progress; False means the job was cancelled or is no longer this worker's."""
+def job_report_progress(*, job_id, worker: str, current: int, total: int, message: str,
+                        in_timeline: bool = False) -> bool:
+    """Record progress; False means the job was cancelled or is no longer this worker's.
+
+    ``in_timeline`` also keeps this step in the job's timeline (the runner samples).
+    """
     now = _now()
-    return bool(_mine(job_id, worker).update(
+    mine = bool(_mine(job_id, worker).update(
         progress_current=max(0, current), progress_total=max(0, total),
         progress_message=message[:500], heartbeat_at=now, updated_at=now))
+    if mine and in_timeline:
+        _event(job_id, "progress", at=now, current=current, total=total, message=message[:200])
+    return mine
 
 
 def job_heartbeat(*, job_id, worker: str) -> bool:
@@ -219,7 +235,10 @@ def job_complete(*, job_id, worker: str, result: Any) -> bool:
             JobStatus.COMPLETED, encoded, db_datetime(now), db_datetime(now),
             db_datetime(_expiry(now)), db_uuid(job_id), JobStatus.PROCESSING, worker,
         ])
-        return cursor.rowcount == 1
+        completed = cursor.rowcount == 1
+    if completed:
+        _event(job_id, "completed", at=now)
+    return completed
 
 
 _COMPLETE_SQL = (
@@ -230,21 +249,27 @@ _COMPLETE_SQL = (
 
 
 def job_fail(*, job_id, worker: str, code: str, message: str, details: str = "") -> bool:
-    return bool(_fail(_mine(job_id, worker), code, message, details))
+    return bool(_fail(_mine(job_id, worker), job_id, code, message, details))
 
 
-def _fail(queryset, code: str, message: str, details: str = "") -> int:
+def _fail(queryset, job_id, code: str, message: str, details: str = "", *,
+          reaped_attempt: int | None = None) -> int:
     now = _now()
-    return queryset.update(
+    failed = queryset.update(
         status=JobStatus.FAILED, error_code=code, error_message=message[:2000],
         error_details=details[:4000], error_at=now, completed_at=now, updated_at=now,
         expires_at=_expiry(now))
+    if failed and reaped_attempt is not None:
+        _event(job_id, "reaped", at=now, reason="worker went quiet", attempt=reaped_attempt)
+    if failed:
+        _event(job_id, "failed", at=now, code=code)
+    return failed
 
 
 # --- user moves ---------------------------------------------------------------------
 
 
-def job_cancel(*, job_id, organization) -> Job:
+def job_cancel(*, job_id, organization, by: str = "") -> Job:
     """PENDING|PROCESSING -> CANCELLED. A running operation stops at its next step."""
     now = _now()
     jobs = Job.objects.for_org(organization).filter(pk=job_id)
@@ -257,6 +282,8 @@ def job_cancel(*, job_id, organization) -> Job:
         raise JobNotFound(job_id)
     if not updated:
         raise JobAlreadyEnded(job)
+    _event(job_id, "cancel_requested", at=now, by=by)
+    _event(job_id, "cancelled", at=now)
     return job
 
 
@@ -281,7 +308,7 @@ def jobs_reap(*, now=None) -> dict[str, list[str]]:
     overdue = Job.objects.filter(status=JobStatus.PROCESSING,
                                  deadline_at__lt=now - timedelta(seconds=30))
     for job_id in overdue.values_list("pk", flat=True):
-        if _fail(overdue.filter(pk=job_id), "TIMEOUT",
+        if _fail(overdue.filter(pk=job_id), job_id, "TIMEOUT",
                  "The job ran past its time limit and was stopped."):
             outcome["timed_out"].append(str(job_id))
 
@@ -293,11 +320,13 @@ def jobs_reap(*, now=None) -> dict[str, list[str]]:
                 worker="", heartbeat_at=now, updated_at=now,
                 progress_message="The worker running this job was lost; queued again.")
             if released:
+                _event(job_id, "reaped", at=now, reason="worker went quiet", attempt=attempts)
+                _event(job_id, "retried", at=now, attempt=attempts + 1)
                 outcome["requeued"].append(str(job_id))
                 enqueue(job_id, job_type)
-        elif _fail(lost.filter(pk=job_id), "WORKER_LOST",
+        elif _fail(lost.filter(pk=job_id), job_id, "WORKER_LOST",
                    "The worker running this job stopped responding.",
-                   f"Tried {attempts} time(s)."):
+                   f"Tried {attempts} time(s).", reaped_attempt=attempts):
             outcome["lost"].append(str(job_id))
     for key, ids in outcome.items():
         if ids:

@@ -233,3 +233,22 @@ class Observation(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.rtype} {self.value}"
+
+
+class JobEvent(models.Model):
+    """One step in a job's timeline: claimed, progress (sampled), retried, reaped, ended.
+
+    Written by ``jobs.lifecycle`` beside the move it records. ``submitted`` is not
+    stored: it is the job's own ``created_at`` and ``username``.
+    """
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    type = models.CharField(max_length=20)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "at"], name="jobevent_job_at")]
+
+    def __str__(self):
+        return f"{self.job_id} {self.type}"

@@ -69,10 +69,12 @@ def _save_observations(job, recorder: Recorder) -> None:
 
 def _run_and_store(job, operation: OperationSpec, worker: str, recorder: Recorder) -> None:
     fail = partial(lifecycle.job_fail, job_id=job.pk, worker=worker)
+    sampler = TimelineSampler()
     ctx = Context(
         job_id=str(job.pk), timeout=timeout_for(operation),
         report=lambda current, total, message: lifecycle.job_report_progress(
-            job_id=job.pk, worker=worker, current=current, total=total, message=message),
+            job_id=job.pk, worker=worker, current=current, total=total, message=message,
+            in_timeline=sampler.keep(current, total)),
         is_active=lambda: lifecycle.job_is_active(job_id=job.pk, worker=worker),
         recorder=recorder, observations=ObservationReader(job.organization_id),
     )
@@ -134,6 +136,23 @@ def _fail_internal(fail, what: str) -> None:
     reference = uuid.uuid4().hex[:12]
     log.exception("%s; reference %s", what, reference)
     fail(code="INTERNAL_ERROR", message=SAFE_INTERNAL_MESSAGE, details=f"Reference {reference}")
+
+
+class TimelineSampler:
+    """Which progress steps of one run go into the job's timeline: the first, the last,
+    and at most one every ``TIMELINE_PROGRESS_SECONDS`` between (a job may report
+    thousands of steps; its timeline should stay readable)."""
+
+    def __init__(self):
+        self.last: float | None = None
+
+    def keep(self, current: int, total: int) -> bool:
+        now = time.monotonic()
+        due = (self.last is None or (total and current >= total)
+               or now - self.last >= settings.TIMELINE_PROGRESS_SECONDS)
+        if due:
+            self.last = now
+        return bool(due)
 
 
 class Heartbeats:

@@ -58,7 +58,7 @@ def build_document() -> dict:
     results = list(dict.fromkeys(r for _p, _s, _m, r in submits))
     models = list(dict.fromkeys(m for _p, _s, m, _r in submits)) + results + [
         schemas.SubmitResponse, schemas.Job, schemas.JobList, schemas.AsyncJob,
-        schemas.ErrorEnvelope, schemas.Quotas]
+        schemas.ErrorEnvelope, schemas.Quotas, schemas.JobTimeline]
     modes = [(m, "serialization" if m in results else "validation") for m in models]
     refs, defs = models_json_schema(modes, ref_template=REF, by_alias=True)
     # Two operations may both call their model "Params": pydantic gives each a unique
@@ -100,6 +100,11 @@ def build_document() -> dict:
         "parameters": [JOB_ID],
         "responses": {"200": _json(schemas.Job, "The cancelled job"),
                       **_errors("401", "404", "409", "429")}}}
+    paths["/v1/ops/jobs/{jobId}/events"] = {"get": {
+        "operationId": "get_job_events", "summary": "A job's timeline", "tags": ["jobs"],
+        "parameters": [JOB_ID],
+        "responses": {"200": _json(schemas.JobTimeline, "Every move, oldest first"),
+                      **_errors("401", "404", "429")}}}
     paths["/v1/ops/quotas"] = {"get": {
         "operationId": "get_quotas", "summary": "This key's rate limits and usage",
         "tags": ["jobs"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 WhisperStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"]
 
@@ -100,3 +100,18 @@ class Quota(BaseModel):
 
 class Quotas(BaseModel):
     quotas: list[Quota]
+
+
+class JobEvent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    at: str
+    type: Literal["submitted", "claimed", "progress", "retried", "reaped", "cancel_requested",
+                  "completed", "failed", "cancelled", "handed_back"]
+
+
+class JobTimeline(BaseModel):
+    jobId: str
+    events: list[JobEvent] = Field(description="Oldest first. Besides at and type, each "
+                                               "event carries its own fields: by, worker, "
+                                               "attempt, current, total, message, reason, code.")

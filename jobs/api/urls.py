@@ -21,6 +21,7 @@ urlpatterns = [
     path("ops/quotas", views.quotas, name="api-quotas"),
     path("ops/jobs/<str:job_id>", views.job_detail, name="api-job-detail"),
     path("ops/jobs/<str:job_id>/cancel", views.job_cancel, name="api-job-cancel"),
+    path("ops/jobs/<str:job_id>/events", views.job_events, name="api-job-events"),
     path("async-jobs/<str:job_id>", views.async_job_detail, name="api-async-job"),
     path("openapi.json", openapi.openapi_view, name="api-openapi"),
     *submit_patterns(),

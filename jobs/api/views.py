@@ -127,7 +127,8 @@ def job_cancel(request, job_id: str):
     if parsed is None:
         raise ApiError(404, "No job with this id.")
     try:
-        job = lifecycle.job_cancel(job_id=parsed, organization=request.caller.organization)
+        job = lifecycle.job_cancel(job_id=parsed, organization=request.caller.organization,
+                                   by=request.caller.name)
     except lifecycle.JobNotFound:
         raise ApiError(404, "No job with this id.") from None
     except lifecycle.JobAlreadyEnded as exc:
@@ -157,6 +158,18 @@ def async_job_detail(request, job_id: str):
             raise ApiError(403, "This job belongs to another organization.")
         raise ApiError(404, "No job with this id.")
     return _with_retry_after(JsonResponse(deepidv.job_object(job)), job.status)
+
+
+@allow_methods("GET")
+@require_api_key
+def job_events(request, job_id: str):
+    check_rate(request.caller.key_id, "reads", request)
+    parsed = _job_id(job_id)
+    job = Job.objects.filter(organization_id=request.caller.organization_id, pk=parsed).first() \
+        if parsed else None
+    if job is None:
+        raise ApiError(404, "No job with this id.")
+    return JsonResponse(whisper.timeline(job, job.events.order_by("at", "pk")))
 
 
 @allow_methods("GET")

@@ -70,3 +70,19 @@ def job_summary(job: Job) -> dict:
         "progress": progress(job, percentage=False),
         "error": {"code": err["code"], "message": err["message"]} if err else None,
     }
+
+
+def timeline(job: Job, events) -> dict:
+    """``GET /v1/ops/jobs/{id}/events``: the job's timeline, oldest first.
+
+    ``submitted`` is the job itself; each ``claimed`` carries its attempt number.
+    """
+    items = [{"at": iso(job.created_at), "type": "submitted", "by": job.username}]
+    attempt = 0
+    for event in events:
+        item = {"at": iso(event.at), "type": event.type, **event.data}
+        if event.type == "claimed":
+            attempt += 1
+            item["attempt"] = attempt
+        items.append(item)
+    return {"jobId": str(job.pk), "events": items}

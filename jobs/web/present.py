@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.utils import timezone
 from pydantic import ValidationError
 
 from jobs.models import Job, JobStatus
@@ -204,3 +205,66 @@ def _container(key, kind, items, depth, budget) -> JsonNode:
             break
         node.children.append(_node(child_key, child, depth + 1, budget))
     return node
+
+
+# --- the job's timeline -----------------------------------------------------------------
+
+EVENT_LABELS = {
+    "submitted": "Submitted", "claimed": "Started", "progress": "Progress",
+    "retried": "Queued again", "reaped": "Worker lost", "handed_back": "Handed back",
+    "cancel_requested": "Cancel requested", "completed": "Completed", "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+
+
+@dataclass
+class TimelineStep:
+    at: Any
+    label: str
+    detail: str
+
+
+@dataclass
+class Timeline:
+    steps: list[TimelineStep]
+    queued_for: str
+    ran_for: str
+    attempts: int
+    workers: list[str]
+
+
+def _event_detail(event) -> str:
+    data = event.data
+    parts = {
+        "claimed": f"attempt {data.get('attempt', '')} on {data.get('worker', '?')}",
+        "progress": f"{data.get('current')}/{data.get('total')} · {data.get('message', '')}",
+        "reaped": f"{data.get('reason', '')} (attempt {data.get('attempt', '?')})",
+        "retried": f"attempt {data.get('attempt', '?')} will follow",
+        "failed": data.get("code", ""),
+        "cancel_requested": f"by {data['by']}" if data.get("by") else "",
+    }
+    return parts.get(event.type, "")
+
+
+def timeline(job: Job) -> Timeline:
+    events = list(job.events.order_by("at", "pk"))
+    attempt = 0
+    by = f"by {job.username}" if job.username else ""
+    steps = [TimelineStep(job.created_at, "Submitted", by)]
+    for event in events:
+        if event.type == "claimed":
+            attempt += 1
+            event.data = {**event.data, "attempt": attempt}
+        steps.append(TimelineStep(event.at, EVENT_LABELS.get(event.type, event.type),
+                                  _event_detail(event)))
+    claims = [e for e in events if e.type == "claimed"]
+    first_start = claims[0].at if claims else None
+    end = job.completed_at
+    return Timeline(
+        steps=steps,
+        queued_for=duration_text(first_start - job.created_at) if first_start else "",
+        ran_for=duration_text((end or timezone.now()) - first_start) if first_start else "",
+        attempts=len(claims),
+        workers=list(dict.fromkeys(e.data.get("worker", "") for e in claims)),
+    )
+

@@ -80,6 +80,7 @@ def _detail_context(job: Job, request) -> dict:
         "operation_label": present.operation_label(job.type),
         "duration": present.duration_text(job.duration),
         "started_by": present.started_by(job),
+        "timeline": present.timeline(job),
     }
     if job.is_terminal:
         context["raw_json"], context["raw_json_cut"] = present.pretty_json(
@@ -117,7 +118,7 @@ def job_cancel(request: WebRequest, job_id):
     org = request.organization
     job = selectors.job_get(organization=org, job_id=job_id)
     try:
-        job = lifecycle.job_cancel(job_id=job.pk, organization=org)
+        job = lifecycle.job_cancel(job_id=job.pk, organization=org, by=request.user.username)
         note = "Job cancelled."
     except lifecycle.JobAlreadyEnded as exc:
         job = exc.job

@@ -207,3 +207,16 @@ def test_unknown_job_is_404(web, db):
 def test_detail_page_with_htmx_header_is_still_the_whole_page(web, running):
     html = web.get(reverse("job-detail", args=[running.pk]), headers=HX).content.decode()
     assert "<html" in html and 'id="job-live"' in html
+
+
+def test_the_job_page_draws_the_timeline(web, org):
+    from jobs import runner
+
+    job = JobFactory(organization=org, type="test_noop", params={"n": 2})
+    runner.job_run(job_id=job.pk, job_type=job.type)
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED
+    html = web.get(reverse("job-detail", args=[job.pk])).content.decode()
+    assert "Timeline" in html and "1 attempt on" in html
+    steps = html[html.index("timeline-steps"):]
+    assert steps.index("Submitted") < steps.index("Started") < steps.index("Completed</strong>")
