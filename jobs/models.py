@@ -208,3 +208,13 @@ class RateCounter(models.Model):
 
     def __str__(self):
         return f"{self.bucket}: {self.count}"
+
+
+# Webhook endpoints and the delivery outbox live in their own module.
+from jobs.push.models import (  # noqa: E402, F401
+    CallbackSecret,
+    Delivery,
+    DeliveryAttempt,
+    JobCallback,
+    WebhookEndpoint,
+)
