@@ -87,3 +87,16 @@ class ErrorEnvelope(BaseModel):
     trace_id: str
     path: str
     retryAfter: int | None = Field(None, description="seconds; only with 429")
+
+
+class WebhookPayload(JobSummary):
+    """The body of every webhook delivery (signed per Standard Webhooks)."""
+
+    statusUrl: str
+
+
+class StreamStatusEvent(BaseModel):
+    """``event: status`` of a job's event stream."""
+
+    jobId: str
+    status: str
