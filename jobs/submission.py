@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from jobs import lifecycle
 from jobs.models import Job
 from jobs.operations import OperationSpec, get_operation
+from jobs.push.targets import callback_problem
 
 
 class SubmissionInvalid(Exception):
@@ -61,7 +62,6 @@ def _refuse_literal_targets(operation: OperationSpec, params: BaseModel) -> None
 
 
 CALLBACK_FIELDS = ("callbackUrl", "callback_url")
-CALLBACK_MAX_LENGTH = 2000
 
 
 def callback_split(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -79,26 +79,6 @@ def callback_split(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
         error = "target_not_allowed" if problem.startswith("refused: ") else "validation_error"
         raise SubmissionInvalid({field: [problem.removeprefix("refused: ")]}, error=error)
     return rest, url
-
-
-def callback_problem(url: Any) -> str | None:
-    """Why ``url`` cannot receive webhooks ("refused: ..." for the target policy), or None."""
-    from urllib.parse import urlsplit
-
-    from jobs.net.policy import literal_refusal
-
-    if not isinstance(url, str) or not url.strip():
-        return "must be an http(s) URL"
-    if len(url) > CALLBACK_MAX_LENGTH:
-        return f"must be at most {CALLBACK_MAX_LENGTH} characters"
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "must be an http(s) URL"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "must be an http(s) URL"
-    reason = literal_refusal(url)
-    return f"refused: {reason}" if reason else None
 
 
 def job_start(*, organization, job_type: str, data: dict[str, Any], api_key_id=None,

@@ -13,6 +13,8 @@ from datetime import timedelta
 from django.db import models
 from django.utils import timezone
 
+from jobs.push.targets import validate_webhook_url
+
 EVENT_COMPLETED = "job.completed"
 EVENT_FAILED = "job.failed"
 EVENT_CANCELLED = "job.cancelled"
@@ -50,7 +52,7 @@ class SigningSecret(models.Model):
 class WebhookEndpoint(SigningSecret):
     organization = models.ForeignKey("jobs.Organization", on_delete=models.CASCADE,
                                      related_name="webhook_endpoints")
-    url = models.URLField(max_length=2000)
+    url = models.CharField(max_length=2000, validators=[validate_webhook_url])
     description = models.CharField(max_length=200, blank=True)
     # Comma-separated event names: a plain text column can be filtered on any database.
     events = models.CharField(max_length=200, default=",".join(DEFAULT_EVENTS))

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jobs.push import send, services
 from jobs.push.models import EVENTS, CallbackSecret, Delivery, WebhookEndpoint
-from jobs.submission import callback_problem
+from jobs.push.targets import callback_problem
 from jobs.web.orgs import WebRequest, organization_required
 
 EVENT_LABELS = {

@@ -228,3 +228,15 @@ def test_name_resolving_to_a_refused_address_is_a_logged_failure(org, dns_zone, 
     attempt = delivery.tries.get()
     assert delivery.status == "FAILED" and "target policy" in attempt.outcome
     assert "127.0.0.1" in attempt.outcome and receiver.requests == []
+
+
+def test_admin_creates_an_endpoint_and_shows_its_secret_once(admin_client, org):
+    response = admin_client.post("/admin/jobs/webhookendpoint/add/", {
+        "organization": org.pk, "url": "https://hooks.example.com/a",
+        "events": "job.completed,job.failed", "enabled": "on"}, follow=True)
+    endpoint = org.webhook_endpoints.get()
+    assert endpoint.secret in response.content.decode()
+    assert endpoint.event_list == ["job.completed", "job.failed"]
+    page = admin_client.get(f"/admin/jobs/webhookendpoint/{endpoint.pk}/change/")
+    assert endpoint.secret not in page.content.decode()
+    assert admin_client.get("/admin/jobs/delivery/").status_code == 200
