@@ -187,6 +187,10 @@ JOB_OPERATIONS_EXTRA: dict[str, str] = {}
 RATE_LIMITS = env_limits(
     "RATE_LIMITS", "reads=1200/60,scans=60/60,bulk=10/60,screenshots=30/60,other=120/60"
 )
+# Being told instead of polling: webhook tries, long-poll and event-stream bounds.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+PUSH_MAX_WAITERS = env_int("PUSH_MAX_WAITERS", 200, minimum=1)  # long-polls per web process
+PUSH_MAX_STREAMS = env_int("PUSH_MAX_STREAMS", 5000, minimum=1)  # event streams per process
 SCREENSHOT_DIR = Path(env_str("SCREENSHOT_DIR", str(VAR_DIR / "screenshots")))
 CHROMIUM_PATH = env_str("CHROMIUM_PATH", "/usr/bin/chromium")
 

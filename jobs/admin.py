@@ -99,3 +99,4 @@ class JobAdmin(admin.ModelAdmin):
     @admin.display(description="metadata")
     def pretty_metadata(self, job):
         return _pretty(job.metadata)
+from jobs.push import admin as _push_admin  # noqa: E402, F401 - registers its models

@@ -27,9 +27,11 @@ from jobs.models import (
     ACTIVE_STATES,
     IdempotencyRecord,
     Job,
+    JobCallback,
     JobEvent,
     JobStatus,
 )
+from jobs.push import notify, outbox
 from jobs.records import (
     JOB_COLUMNS,
     JOB_TABLE,
@@ -88,6 +90,7 @@ def job_submit(
     metadata: dict[str, str] | None = None,
     idempotency_key: str | None = None,
     before_save: Callable[[], None] | None = None,
+    callback_url: str = "",
 ) -> tuple[Job, bool]:
     """Save a PENDING job and queue it.
 
@@ -95,6 +98,7 @@ def job_submit(
     earlier identical request, whose job is returned instead. ``before_save`` runs first
     inside the job's transaction (the API counts the request against its rate limit
     there, so one commit covers both and a refused request leaves nothing behind).
+    ``callback_url`` is told when the job ends (see ``jobs.push``).
     """
     fingerprint = request_fingerprint(job_type, params) if idempotency_key else ""
     job = Job(
@@ -121,6 +125,8 @@ def job_submit(
             if earlier is None:
                 raise IdempotencyConflict(idempotency_key)
             return earlier, False
+        if callback_url:
+            JobCallback.objects.create(job_id=job.id, url=callback_url)
         if package is not None:
             # The queue row commits with the job: both exist or neither does.
             queue.broker().enqueue(package)
@@ -182,6 +188,7 @@ def job_claim(*, job_id, worker: str, timeout: float) -> JobRecord | None:
     if row is None:
         return None
     _event(job_id, "claimed", at=now, worker=worker)
+    transaction.on_commit(lambda: notify.job_moved(job_id))
     return job_record(row)
 
 
@@ -209,12 +216,16 @@ def job_report_progress(*, job_id, worker: str, current: int, total: int, messag
     ``in_timeline`` also keeps this step in the job's timeline (the runner samples).
     """
     now = _now()
-    mine = bool(_mine(job_id, worker).update(
-        progress_current=max(0, current), progress_total=max(0, total),
-        progress_message=message[:500], heartbeat_at=now, updated_at=now))
-    if mine and in_timeline:
-        _event(job_id, "progress", at=now, current=current, total=total, message=message[:200])
-    return mine
+    with transaction.atomic():
+        moved = bool(_mine(job_id, worker).update(
+            progress_current=max(0, current), progress_total=max(0, total),
+            progress_message=message[:500], heartbeat_at=now, updated_at=now))
+        if moved:
+            outbox.job_moved(job_id, progress=True, now=now)
+            if in_timeline:
+                _event(job_id, "progress", at=now, current=current, total=total,
+                       message=message[:200])
+    return moved
 
 
 def job_heartbeat(*, job_id, worker: str) -> bool:
@@ -230,15 +241,16 @@ def job_complete(*, job_id, worker: str, result: Any) -> bool:
     encoded = json.dumps(result, allow_nan=False)
     now = _now()
     json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_COMPLETE_SQL.format(json_param=json_param), [
             JobStatus.COMPLETED, encoded, db_datetime(now), db_datetime(now),
             db_datetime(_expiry(now)), db_uuid(job_id), JobStatus.PROCESSING, worker,
         ])
-        completed = cursor.rowcount == 1
-    if completed:
+        if cursor.rowcount != 1:
+            return False
+        outbox.job_moved(job_id, status=JobStatus.COMPLETED, now=now)
         _event(job_id, "completed", at=now)
-    return completed
+        return True
 
 
 _COMPLETE_SQL = (
@@ -254,16 +266,21 @@ def job_fail(*, job_id, worker: str, code: str, message: str, details: str = "")
 
 def _fail(queryset, job_id, code: str, message: str, details: str = "", *,
           reaped_attempt: int | None = None) -> int:
+    """Fail job ``job_id`` if ``queryset`` (naming it) still matches, and record its
+    webhook deliveries and timeline in the same commit."""
     now = _now()
-    failed = queryset.update(
-        status=JobStatus.FAILED, error_code=code, error_message=message[:2000],
-        error_details=details[:4000], error_at=now, completed_at=now, updated_at=now,
-        expires_at=_expiry(now))
-    if failed and reaped_attempt is not None:
-        _event(job_id, "reaped", at=now, reason="worker went quiet", attempt=reaped_attempt)
-    if failed:
-        _event(job_id, "failed", at=now, code=code)
-    return failed
+    with transaction.atomic():
+        updated = queryset.filter(pk=job_id).update(
+            status=JobStatus.FAILED, error_code=code, error_message=message[:2000],
+            error_details=details[:4000], error_at=now, completed_at=now, updated_at=now,
+            expires_at=_expiry(now))
+        if updated:
+            outbox.job_moved(job_id, status=JobStatus.FAILED, now=now)
+            if reaped_attempt is not None:
+                _event(job_id, "reaped", at=now, reason="worker went quiet",
+                       attempt=reaped_attempt)
+            _event(job_id, "failed", at=now, code=code)
+    return updated
 
 
 # --- user moves ---------------------------------------------------------------------
@@ -273,17 +290,20 @@ def job_cancel(*, job_id, organization, by: str = "") -> Job:
     """PENDING|PROCESSING -> CANCELLED. A running operation stops at its next step."""
     now = _now()
     jobs = Job.objects.for_org(organization).filter(pk=job_id)
-    updated = jobs.filter(status__in=ACTIVE_STATES).update(
-        status=JobStatus.CANCELLED, error_code="CANCELLED", error_message=CANCELLED_MESSAGE,
-        error_details="", error_at=now, completed_at=now, updated_at=now,
-        expires_at=_expiry(now))
+    with transaction.atomic():
+        updated = jobs.filter(status__in=ACTIVE_STATES).update(
+            status=JobStatus.CANCELLED, error_code="CANCELLED", error_message=CANCELLED_MESSAGE,
+            error_details="", error_at=now, completed_at=now, updated_at=now,
+            expires_at=_expiry(now))
+        if updated:
+            outbox.job_moved(job_id, status=JobStatus.CANCELLED, now=now)
+            _event(job_id, "cancel_requested", at=now, by=by)
+            _event(job_id, "cancelled", at=now)
     job = jobs.first()
     if job is None:
         raise JobNotFound(job_id)
     if not updated:
         raise JobAlreadyEnded(job)
-    _event(job_id, "cancel_requested", at=now, by=by)
-    _event(job_id, "cancelled", at=now)
     return job
 
 
@@ -308,7 +328,7 @@ def jobs_reap(*, now=None) -> dict[str, list[str]]:
     overdue = Job.objects.filter(status=JobStatus.PROCESSING,
                                  deadline_at__lt=now - timedelta(seconds=30))
     for job_id in overdue.values_list("pk", flat=True):
-        if _fail(overdue.filter(pk=job_id), job_id, "TIMEOUT",
+        if _fail(overdue, job_id, "TIMEOUT",
                  "The job ran past its time limit and was stopped."):
             outcome["timed_out"].append(str(job_id))
 
@@ -324,7 +344,7 @@ def jobs_reap(*, now=None) -> dict[str, list[str]]:
                 _event(job_id, "retried", at=now, attempt=attempts + 1)
                 outcome["requeued"].append(str(job_id))
                 enqueue(job_id, job_type)
-        elif _fail(lost.filter(pk=job_id), job_id, "WORKER_LOST",
+        elif _fail(lost, job_id, "WORKER_LOST",
                    "The worker running this job stopped responding.",
                    f"Tried {attempts} time(s).", reaped_attempt=attempts):
             outcome["lost"].append(str(job_id))

@@ -252,3 +252,11 @@ class JobEvent(models.Model):
 
     def __str__(self):
         return f"{self.job_id} {self.type}"
+# Webhook endpoints and the delivery outbox live in their own module.
+from jobs.push.models import (  # noqa: E402, F401
+    CallbackSecret,
+    Delivery,
+    DeliveryAttempt,
+    JobCallback,
+    WebhookEndpoint,
+)

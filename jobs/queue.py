@@ -73,3 +73,8 @@ class SqlBroker(ORM):
                 self.list_key or Conf.CLUSTER_NAME, task,
                 connection.ops.adapt_datetimefield_value(timezone.now()),
             ])
+
+
+def enqueue_task(func: str, *args) -> None:
+    """Queue any worker task by dotted path (nothing saved: the caller keeps its own state)."""
+    async_task(func, *args, broker=broker(), save=False, ack_failure=True)

@@ -5,6 +5,7 @@ SCHEDULES = {
     # name: (function, minutes between runs)
     "jobs: reap lost jobs": ("jobs.tasks.reap_lost_jobs", 1),
     "jobs: purge expired jobs": ("jobs.tasks.purge_expired_jobs", 60),
+    "jobs: send due webhook deliveries": ("jobs.tasks.sweep_deliveries", 1),
 }
 
 

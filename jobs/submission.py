@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from jobs import lifecycle
 from jobs.models import Job
 from jobs.operations import OperationSpec, get_operation
+from jobs.push.targets import callback_problem
 
 
 class SubmissionInvalid(Exception):
@@ -60,6 +61,26 @@ def _refuse_literal_targets(operation: OperationSpec, params: BaseModel) -> None
         raise SubmissionInvalid(details, error="target_not_allowed")
 
 
+CALLBACK_FIELDS = ("callbackUrl", "callback_url")
+
+
+def callback_split(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The body without its ``callbackUrl`` (any job type may carry one; it is not one
+    of the operation's parameters) and the URL, checked against the target policy."""
+    given = [(name, data[name]) for name in CALLBACK_FIELDS if data.get(name) is not None]
+    rest = {k: v for k, v in data.items() if k not in CALLBACK_FIELDS}
+    if not given:
+        return rest, ""
+    field, url = given[0]
+    if len({value for _name, value in given}) > 1:
+        raise SubmissionInvalid({field: ["callbackUrl and callback_url differ; send one"]})
+    problem = callback_problem(url)
+    if problem:
+        error = "target_not_allowed" if problem.startswith("refused: ") else "validation_error"
+        raise SubmissionInvalid({field: [problem.removeprefix("refused: ")]}, error=error)
+    return rest, url
+
+
 def job_start(*, organization, job_type: str, data: dict[str, Any], api_key_id=None,
               user=None, username: str, source: str, idempotency_key: str | None = None,
               before_save: Callable[[], None] | None = None) -> tuple[Job, bool]:
@@ -68,11 +89,12 @@ def job_start(*, organization, job_type: str, data: dict[str, Any], api_key_id=N
     ``before_save`` runs inside the job's transaction, after validation (see
     ``lifecycle.job_submit``).
     """
+    data, callback_url = callback_split(data)
     operation, params = params_validate(job_type, data)
     return lifecycle.job_submit(
         organization=organization, job_type=job_type,
         params=params.model_dump(mode="json", by_alias=True, exclude_none=True),
         target=operation.target(params), api_key_id=api_key_id, user=user,
         username=username, metadata={"source": source}, idempotency_key=idempotency_key,
-        before_save=before_save,
+        before_save=before_save, callback_url=callback_url,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jobs import lifecycle, runner
 from jobs.api.ratelimit import purge_counters
+from jobs.push import send
 
 
 def run_job(job_id: str, job_type: str) -> None:
@@ -17,3 +18,11 @@ def reap_lost_jobs() -> dict:
 def purge_expired_jobs() -> int:
     purge_counters()
     return lifecycle.jobs_purge_expired()
+
+
+def send_deliveries(ids: list[str]) -> int:
+    return send.deliveries_send(ids)
+
+
+def sweep_deliveries() -> int:
+    return send.deliveries_sweep()

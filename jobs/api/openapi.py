@@ -58,7 +58,8 @@ def build_document() -> dict:
     results = list(dict.fromkeys(r for _p, _s, _m, r in submits))
     models = list(dict.fromkeys(m for _p, _s, m, _r in submits)) + results + [
         schemas.SubmitResponse, schemas.Job, schemas.JobList, schemas.AsyncJob,
-        schemas.ErrorEnvelope, schemas.Quotas, schemas.JobTimeline]
+        schemas.ErrorEnvelope, schemas.Quotas, schemas.JobTimeline, schemas.WebhookPayload,
+        schemas.StreamStatusEvent, schemas.Progress]
     modes = [(m, "serialization" if m in results else "validation") for m in models]
     refs, defs = models_json_schema(modes, ref_template=REF, by_alias=True)
     # Two operations may both call their model "Params": pydantic gives each a unique
@@ -66,6 +67,7 @@ def build_document() -> dict:
     body = {m: refs[(m, mode)] for m, mode in modes}
     schemas_ = defs.get("$defs", {})
     _document_results(schemas_, [body[r] for r in results])
+    _document_callback(schemas_, [body[m] for _p, _s, m, _r in submits])
     paths: dict[str, dict] = {}
     for route, spec, model, _result in submits:
         paths[f"/v1/{route}"] = {"post": {
@@ -79,11 +81,28 @@ def build_document() -> dict:
                             "content": {"application/json": {"schema": body[model]}}},
             "responses": {"202": _json(schemas.SubmitResponse, "Job accepted"),
                           **_errors("400", "401", "409", "413", "415", "429")},
+            "callbacks": {"jobEnded": CALLBACK},
         }}
     paths["/v1/ops/jobs/{jobId}"] = {"get": {
         "operationId": "get_job", "summary": "Read a job", "tags": ["jobs"],
-        "parameters": [JOB_ID],
-        "responses": {"200": _json(schemas.Job, "The job"), **_errors("401", "404", "429")}}}
+        "description": "With `wait`, answers as soon as the job's status or progress "
+                       "changes, or after `wait` seconds with the current state (an ended "
+                       "job answers at once). Waiting requests are bounded per server "
+                       "process: past the bound the answer is 429 with Retry-After.",
+        "parameters": [JOB_ID, WAIT],
+        "responses": {"200": _json(schemas.Job, "The job"),
+                      **_errors("400", "401", "404", "429")}}}
+    paths["/v1/ops/jobs/{jobId}/stream"] = {"get": {
+        "operationId": "stream_job", "summary": "Follow a job as server-sent events",
+        "tags": ["jobs"], "description": STREAM_DESCRIPTION,
+        "parameters": [JOB_ID, {"name": "Last-Event-ID", "in": "header", "required": False,
+                                "schema": {"type": "string"},
+                                "description": "Resume after the last event received."}],
+        "responses": {"200": {"description": "The event stream",
+                              "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                      "204": {"description": "Last-Event-ID names the final event: "
+                                             "nothing more will come"},
+                      **_errors("401", "404", "429")}}}
     paths["/v1/ops/jobs/list"] = {"get": {
         "operationId": "list_jobs", "summary": "Recent jobs, newest first", "tags": ["jobs"],
         "parameters": [
@@ -134,6 +153,40 @@ def build_document() -> dict:
         },
         "security": [{"bearer": []}, {"apiKey": []}],
     }
+
+
+WAIT = {"name": "wait", "in": "query", "required": False,
+        "description": "Hold the request until the job moves, at most this many seconds.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 30}}
+STREAM_DESCRIPTION = (
+    "`text/event-stream`. Events: `status` (StreamStatusEvent) when the status changes, "
+    "`progress` (Progress) when progress changes, and a final `result` (Job, with its "
+    "result or error) after which the server closes the stream. Every event carries an "
+    "`id`; reconnecting with `Last-Event-ID` sends only what changed since. Comments "
+    "(`: keep-alive`) arrive every 15 s while nothing moves.")
+CALLBACK = {"{$request.body#/callbackUrl}": {"post": {
+    "summary": "The job ended (job.completed, job.failed or job.cancelled)",
+    "description": "Signed per Standard Webhooks: `webhook-id`, `webhook-timestamp`, "
+                   "`webhook-signature` (HMAC-SHA256 over id.timestamp.body with the "
+                   "organization's callback secret). A 2xx answer ends it; timeouts, 5xx "
+                   "and 429 (Retry-After honoured) are retried with back-off for 24 h; "
+                   "other answers, and redirects, are not.",
+    "parameters": [{"name": n, "in": "header", "required": True, "schema": {"type": "string"}}
+                   for n in ("webhook-id", "webhook-timestamp", "webhook-signature")],
+    "requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": REF.format(model="WebhookPayload")}}}},
+    "responses": {"2XX": {"description": "Received"}}}}}
+
+
+def _document_callback(schemas_: dict, request_refs: list[dict]) -> None:
+    """Any submit body may carry ``callbackUrl`` (or ``callback_url``)."""
+    for ref in request_refs:
+        schema = schemas_.get(ref["$ref"].rsplit("/", 1)[-1])
+        if schema is not None:
+            schema.setdefault("properties", {})["callbackUrl"] = {
+                "type": "string", "format": "uri", "maxLength": 2000,
+                "description": "Told with a signed POST when the job ends (our addition); "
+                               "obeys the target policy like any target."}
 
 
 def _document_results(schemas_: dict, result_refs: list[dict]) -> None:

@@ -115,3 +115,14 @@ class JobTimeline(BaseModel):
     events: list[JobEvent] = Field(description="Oldest first. Besides at and type, each "
                                                "event carries its own fields: by, worker, "
                                                "attempt, current, total, message, reason, code.")
+class WebhookPayload(JobSummary):
+    """The body of every webhook delivery (signed per Standard Webhooks)."""
+
+    statusUrl: str
+
+
+class StreamStatusEvent(BaseModel):
+    """``event: status`` of a job's event stream."""
+
+    jobId: str
+    status: str

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from jobs.api import openapi, views
+from jobs.api import openapi, push, views
 from jobs.operations import specs
 
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("ops/jobs/<str:job_id>", views.job_detail, name="api-job-detail"),
     path("ops/jobs/<str:job_id>/cancel", views.job_cancel, name="api-job-cancel"),
     path("ops/jobs/<str:job_id>/events", views.job_events, name="api-job-events"),
+    path("ops/jobs/<str:job_id>/stream", push.job_stream, name="api-job-stream"),
     path("async-jobs/<str:job_id>", views.async_job_detail, name="api-async-job"),
     path("openapi.json", openapi.openapi_view, name="api-openapi"),
     *submit_patterns(),

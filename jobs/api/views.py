@@ -10,7 +10,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from jobs import lifecycle
-from jobs.api import deepidv, formats, whisper
+from jobs.api import deepidv, formats, push, whisper
 from jobs.api.auth import INVALID_KEY, caller_and_job, require_api_key, required_key
 from jobs.api.errors import ApiError
 from jobs.api.inputs import list_query, read_json_object
@@ -96,6 +96,8 @@ def job_detail(request, job_id: str):
     check_rate(caller.key_id, "reads", request)
     if job is None:
         raise ApiError(404, "No job with this id.")
+    if "wait" in request.GET:
+        job = push.job_long_poll(job, push.wait_seconds(request.GET["wait"]))
     return _with_retry_after(JsonResponse(whisper.job_object(job)), job.status)
 
 

@@ -105,8 +105,10 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         follow_redirects: bool = True,
         address: str | None = None,
+        content: bytes | None = None,
     ) -> HttpResponse:
-        """Fetch ``url``. ``address`` pins the first hop's IP (still checked by policy).
+        """Fetch ``url``. ``address`` pins the first hop's IP (still checked by policy);
+        ``content`` is the request body (dropped when a redirect turns the method to GET).
 
         Raises TargetNotAllowed when any hop is refused, ClientError on other failures.
         """
@@ -114,7 +116,8 @@ class HttpClient:
         redirects: list[dict] = []
         async with self._transport() as transport:
             while True:
-                response = await self._hop(transport, current, method, headers, address)
+                response = await self._hop(transport, current, method, headers, address,
+                                           content)
                 location = response.header("location")
                 if not (follow_redirects and response.status in REDIRECT_STATUSES and location):
                     response.url, response.redirects = url, redirects
@@ -126,6 +129,7 @@ class HttpClient:
                                   "location": str(target)})  # fmt: skip
                 current, address = target, None
                 method = _next_method(method, response.status)
+                content = None if method == "GET" else content
 
     def _transport(self) -> httpx.AsyncHTTPTransport:
         # The transport, not a Client: a Client resolves redirects on its own (and
@@ -136,12 +140,13 @@ class HttpClient:
             verify=self._ssl, trust_env=False, limits=httpx.Limits(max_keepalive_connections=0)
         )
 
-    async def _hop(self, transport, url: httpx.URL, method, headers, address) -> HttpResponse:
+    async def _hop(self, transport, url: httpx.URL, method, headers, address,
+                   content=None) -> HttpResponse:
         ips = await self._approved(url, address)
         last_error: ClientError | None = None
         for ip in ips:
             try:
-                return await self._send(transport, url, ip, method, headers)
+                return await self._send(transport, url, ip, method, headers, content)
             except _ConnectFailed as exc:
                 last_error = ClientError(str(exc))  # try the host's next address
         raise last_error or ClientError(f"cannot connect to {url.host}")
@@ -155,11 +160,13 @@ class HttpClient:
         except TargetNotAllowed as exc:
             raise TargetNotAllowed(f"{url}: {exc}") from None
 
-    async def _send(self, transport, url: httpx.URL, ip: IPAddress, method, headers):
+    async def _send(self, transport, url: httpx.URL, ip: IPAddress, method, headers,
+                    content=None):
         request = httpx.Request(
             method,
             url.copy_with(host=str(ip)),
             headers=self._headers(url, headers),
+            content=content,
             extensions={**_sni(url), "timeout": httpx.Timeout(self.timeout).as_dict()},
         )
         try:

@@ -9,6 +9,8 @@ SECTIONS = {
     "job-new-index": "new",
     "job-new": "new",
     "api-keys": "keys",
+    "webhooks": "webhooks",
+    "webhook-detail": "webhooks",
 }
 
 

@@ -20,7 +20,7 @@ from jobs.api import whisper
 from jobs.models import Job, JobStatus
 from jobs.operations import UnknownOperation, get_operation
 from jobs.submission import SubmissionInvalid, job_start
-from jobs.web import present, selectors
+from jobs.web import present, selectors, webhooks
 from jobs.web.forms import JobFilterForm, OperationForm
 from jobs.web.orgs import WebRequest, organization_required
 
@@ -41,6 +41,7 @@ def home(request: WebRequest):
         "recent_jobs": present.with_labels(
             selectors.jobs_finished(organization=org, limit=HOME_LIST_SIZE)),
         "operations": present.operations(),
+        "disabled_endpoints": webhooks.disabled_endpoints(org),
     })
 
 
@@ -74,7 +75,7 @@ def job_row(request: WebRequest, job_id):
     return HttpResponseStopPolling(html) if job.is_terminal else HttpResponse(html)
 
 
-def _detail_context(job: Job, request) -> dict:
+def detail_context(job: Job, request) -> dict:
     context = {
         "job": job,
         "operation_label": present.operation_label(job.type),
@@ -96,8 +97,9 @@ def _detail_context(job: Job, request) -> dict:
 @organization_required
 def job_detail(request: WebRequest, job_id):
     job = selectors.job_get(organization=request.organization, job_id=job_id)
-    context = _detail_context(job, request)
+    context = detail_context(job, request)
     context["params_json"] = present.pretty_json(job.params)[0]
+    context["deliveries"] = webhooks.job_deliveries(job)
     return render(request, "jobs/detail.html", context)
 
 
@@ -108,7 +110,7 @@ def job_progress(request: WebRequest, job_id):
     job = selectors.job_get(organization=request.organization, job_id=job_id)
     if not request.htmx:
         return redirect("job-detail", job_id=job.pk)
-    html = render_to_string("jobs/detail.html#progress", _detail_context(job, request), request)
+    html = render_to_string("jobs/detail.html#progress", detail_context(job, request), request)
     return HttpResponseStopPolling(html) if job.is_terminal else HttpResponse(html)
 
 
@@ -126,7 +128,7 @@ def job_cancel(request: WebRequest, job_id):
     except lifecycle.JobNotFound:
         raise Http404("No such job") from None
     if request.htmx:
-        return render(request, "jobs/detail.html#progress", _detail_context(job, request))
+        return render(request, "jobs/detail.html#progress", detail_context(job, request))
     messages.info(request, note)
     return redirect("job-detail", job_id=job.pk)
 

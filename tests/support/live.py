@@ -57,9 +57,11 @@ class LiveService:
                                 start_new_session=True)
 
     def start_web(self) -> None:
-        self.web = self._spawn("web", [sys.executable, "-m", "gunicorn", "config.wsgi",
+        # The server bin/start runs: gunicorn with uvicorn workers on the ASGI app.
+        self.web = self._spawn("web", [sys.executable, "-m", "gunicorn", "config.asgi",
+                                       "-k", "uvicorn_worker.UvicornWorker",
                                        "-b", f"127.0.0.1:{self.port}", "-w", "2",
-                                       "--threads", "4", "--timeout", "60"])
+                                       "--timeout", "60"])
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and self.web.poll() is None:
             try:

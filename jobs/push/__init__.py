@@ -1,0 +1,1 @@
+"""Being told instead of polling: signed webhooks (an outbox), long-poll and events."""
