@@ -41,7 +41,7 @@ class TargetText:
         if not self.scripts:
             return ""
         names = " and ".join(s.title() for s in self.scripts)
-        return f"Mixed scripts ({names}): letters that look alike may stand in for others."
+        return f"Mixed scripts ({names})"
 
     @property
     def plain(self) -> str:
