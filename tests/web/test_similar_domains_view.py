@@ -164,7 +164,7 @@ def test_resolved_summary_and_states(web, resolved_job):
     found = states(html)
     assert found[:4] == [("registered", "Registered")] * 3 + [("unknown", "Unknown (SERVFAIL)")]
     assert found[4] == ("not-registered", "Not registered")
-    first = rows(html)[0]
+    first = rows(html)[0].replace("<wbr>", "")
     assert "192.0.2.10" in first and "2001:db8::10" in first
     assert "10 mail.xample.com." in first and "ns1.parking.example." in first
     for key in ("addresses", "mx", "ns"):
