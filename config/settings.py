@@ -127,6 +127,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- broker and cache -------------------------------------------------------------
 
 REDIS_URL = env_str("REDIS_URL")
+# The cache holds what is worked out once and never changes, such as the result
+# summaries of ended jobs in the dashboard's lists (jobs.web.present.with_summaries).
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": REDIS_URL}}

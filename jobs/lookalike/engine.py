@@ -21,20 +21,37 @@ from jobs.lookalike.words import contains_sources, prefix_sources, suffix_source
 class Technique(NamedTuple):
     label: str  # the published name in results (TYPO, UTFVARS...)
     sources: Callable[[DomainParts, Options], list[Source]]
+    about: str  # one line for people choosing or reading results
     # Many small fuzzers: take from each in turn, so a small limit still samples all.
     interleave: bool = False
 
 
 TECHNIQUES: dict[str, Technique] = {
-    "typosquatting": Technique("TYPO", typo_sources, interleave=True),
-    "homoglyph": Technique("UTFVARS", homoglyph_sources),
-    "bitsquatting": Technique("TYPO", bitsquatting_sources),
-    "tld_variation": Technique("TLD_VARIANTS", tld_sources),
-    "sounding": Technique("SOUNDING", sounding_sources),
-    "prefix": Technique("PREFIX", prefix_sources),
-    "suffix": Technique("SUFFIX", suffix_sources),
-    "contains": Technique("CONTAINS", contains_sources),
-    "levenshtein": Technique("LEVENSHTEIN", levenshtein_sources),
+    "typosquatting": Technique(
+        "TYPO", typo_sources, "Typing slips: a letter left out, doubled, swapped, replaced "
+        "by its neighbour on the keyboard, a hyphen or a dot added.", interleave=True),
+    "homoglyph": Technique(
+        "UTFVARS", homoglyph_sources, "Letters that look like the original ones: other "
+        "alphabets (Cyrillic, Greek), accents, or pairs such as rn for m."),
+    "bitsquatting": Technique(
+        "TYPO", bitsquatting_sources, "One bit flipped in one character, as faulty memory "
+        "or hardware can do to a name in transit."),
+    "tld_variation": Technique(
+        "TLD_VARIANTS", tld_sources, "The same name under other suffixes, or with the "
+        "suffix moved into the name."),
+    "sounding": Technique(
+        "SOUNDING", sounding_sources, "Names that sound the same when read aloud."),
+    "prefix": Technique(
+        "PREFIX", prefix_sources, "A common word such as login or secure in front of the "
+        "name."),
+    "suffix": Technique(
+        "SUFFIX", suffix_sources, "A common word such as login or support after the name."),
+    "contains": Technique(
+        "CONTAINS", contains_sources, "The name inside a longer one, with words on both "
+        "sides."),
+    "levenshtein": Technique(
+        "LEVENSHTEIN", levenshtein_sources, "Every name one (or two) edits away: a "
+        "character added, removed or changed."),
 }
 DEFAULT_TECHNIQUES = ("typosquatting",)
 

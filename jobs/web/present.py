@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from pydantic import ValidationError
 
 from jobs.models import Job, JobStatus
 from jobs.operations import OperationSpec, UnknownOperation, get_operation, specs
+from jobs.web import selectors
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +129,42 @@ def result_section(job: Job, request) -> dict[str, Any]:
 
 def result_summary(job: Job) -> str:
     """One line about a completed job's result, for job lists."""
-    spec = _spec(job.type)
-    if spec is None or spec.presenter is None or not isinstance(job.result, dict):
+    return _summary_of(job.type, job.result)
+
+
+def _summary_of(job_type: str, result: Any) -> str:
+    spec = _spec(job_type)
+    if spec is None or spec.presenter is None or not isinstance(result, dict):
         return ""
     try:
-        return spec.presenter.summary(spec.result.model_validate(job.result))
+        return spec.presenter.summary(spec.result.model_validate(result))
     except ValidationError:
         return ""
+
+
+def with_summaries(jobs: list[Job], *, organization) -> list[Job]:
+    """Attach ``summary`` (one line about the result) to each completed job of a list.
+
+    Lists leave the result out (it can be megabytes) and refresh every few seconds, and
+    a stored result never changes: so each summary is worked out once, from one query
+    for all the results a page misses, and kept in the cache.
+    """
+    done = {str(job.pk): job for job in jobs if job.status == JobStatus.COMPLETED}
+    known = cache.get_many([_summary_key(pk) for pk in done])
+    missing = [pk for pk in done if _summary_key(pk) not in known]
+    if missing:
+        results = selectors.job_results(organization=organization, job_ids=missing)
+        fresh = {_summary_key(pk): _summary_of(done[pk].type, results.get(done[pk].pk))
+                 for pk in missing}
+        cache.set_many(fresh, timeout=settings.JOB_RETENTION_DAYS * 86400)
+        known.update(fresh)
+    for job in jobs:
+        job.summary = known.get(_summary_key(job.pk), "")
+    return jobs
+
+
+def _summary_key(job_id) -> str:
+    return f"job-summary:{job_id}"
 
 
 def pretty_json(value: Any, limit: int = 200_000) -> tuple[str, bool]:

@@ -45,11 +45,20 @@ def job_list(*, organization, status: str = "", job_type: str = "", query: str =
 
 
 def jobs_active(*, organization, limit: int = 10) -> list[Job]:
-    return list(job_list(organization=organization).active()[:limit])
+    """Running jobs first ("PROCESSING" sorts after "PENDING"), then those waiting."""
+    jobs = job_list(organization=organization).active().order_by("-status", "-created_at")
+    return list(jobs[:limit])
 
 
 def jobs_finished(*, organization, limit: int = 10) -> list[Job]:
     return list(job_list(organization=organization).filter(status__in=TERMINAL_STATES)[:limit])
+
+
+def job_results(*, organization, job_ids) -> dict:
+    """{job id: stored result} of the organization's completed jobs among ``job_ids``."""
+    rows = (Job.objects.for_org(organization)
+            .filter(pk__in=job_ids, status=JobStatus.COMPLETED).values_list("pk", "result"))
+    return dict(rows)
 
 
 def api_key_list(*, organization) -> QuerySet:

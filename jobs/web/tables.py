@@ -43,7 +43,12 @@ MAX_FILTER_CHOICES = 200
 
 @dataclass(frozen=True)
 class Column:
-    """One column: ``key`` names the row's field (and the CSV header)."""
+    """One column: ``key`` names the row's field (and the CSV header).
+
+    The row keeps the raw value (what sorts, filters, searches and exports); ``display``
+    turns it into the text shown in cells and filter choices, and ``template`` (a cell
+    template given ``row``, ``value``, ``text`` and ``column``) shows a cell with markup.
+    """
 
     key: str
     label: str
@@ -51,6 +56,28 @@ class Column:
     filter: bool = False          # offer a select of the values present (exact match)
     mono: bool = False            # addresses, hashes, names: monospace
     numeric: bool = False         # sorts as a number, aligned right
+    display: Callable[[Any], str] | None = None
+    template: str = ""
+    sort_key: Callable[[Any], Any] | None = None   # raw value -> sort key
+    shown: bool = True            # False: only searched and exported, never a column
+    hide_empty: bool = False      # left out while no row has a value for it
+
+    def text(self, value: Any) -> str:
+        if self.display is not None and value not in (None, ""):
+            return self.display(value)
+        return cell_text(value)
+
+
+@dataclass(frozen=True)
+class Cell:
+    column: Column
+    text: str
+    value: Any
+    row: dict
+
+    def __iter__(self):
+        # ``{% for column, text in row %}`` in templates written before cells had more.
+        return iter((self.column, self.text))
 
 
 @dataclass(frozen=True)
@@ -120,6 +147,8 @@ def cell_text(value: Any) -> str:
 def _sort_key(column: Column) -> Callable[[dict], Any]:
     def key(row: dict) -> Any:
         value = row.get(column.key)
+        if column.sort_key is not None:
+            return (value in (None, "", []), column.sort_key(value))
         if column.numeric:
             return (value is None, value if isinstance(value, int | float) else 0)
         return (value in (None, "", []), cell_text(value).casefold())
@@ -134,12 +163,20 @@ def select(table: Table, rows: list[dict], query: Query) -> list[dict]:
         chosen = [r for r in chosen if _matches(r.get(key), wanted)]
     if query.search:
         needle = query.search.casefold()
-        chosen = [r for r in chosen
-                  if any(needle in cell_text(r.get(c.key)).casefold() for c in table.columns)]
+        chosen = [r for r in chosen if any(needle in text.casefold() for text in _texts(table, r))]
     if query.sort:
         column = table.column(query.sort.lstrip("-"))
         chosen = sorted(chosen, key=_sort_key(column), reverse=query.sort.startswith("-"))
     return chosen
+
+
+def _texts(table: Table, row: dict) -> Iterable[str]:
+    """What search looks in: every column's raw text, and its display text if it has one."""
+    for column in table.columns:
+        value = row.get(column.key)
+        yield cell_text(value)
+        if column.display is not None and value not in (None, ""):
+            yield column.display(value)
 
 
 def _matches(value: Any, wanted: str) -> bool:
@@ -163,7 +200,7 @@ class HeaderCell:
 class FilterSelect:
     column: Column
     chosen: str
-    choices: list[tuple[str, int]]
+    choices: list[tuple[str, str, int]]   # (value, text, count)
 
 
 @dataclass
@@ -173,7 +210,7 @@ class TableView:
     page: Page
     headers: list[HeaderCell]
     selects: list[FilterSelect]
-    rows: list[list[tuple[Column, str]]]
+    rows: list[list[Cell]]
     total: int
     page_url: str
     fragment_url: str
@@ -204,17 +241,25 @@ def table_view(job: Job, table: Table, rows: list[dict], query: Mapping) -> Tabl
     page = Paginator(chosen, table.page_size).get_page(parsed.page)
     export = parsed.encode(table)
     export = f"?{export}" if export else ""
+    columns = visible_columns(table, rows)
     return TableView(
         table=table, query=parsed, page=page, total=len(rows),
-        headers=[_header(table, c, parsed) for c in table.columns],
-        selects=[_select(c, rows, parsed) for c in table.columns if c.filter],
-        rows=[[(c, cell_text(r.get(c.key))) for c in table.columns] for r in page.object_list],
+        headers=[_header(table, c, parsed) for c in columns],
+        selects=[_select(c, rows, parsed) for c in columns if c.filter],
+        rows=[[Cell(c, c.text(r.get(c.key)), r.get(c.key), r) for c in columns]
+              for r in page.object_list],
         page_url=reverse("job-detail", args=[job.pk]),
         fragment_url=reverse("job-table", args=[job.pk, table.name]),
         csv_url=reverse("job-table-export", args=[job.pk, table.name, "csv"]) + export,
         json_url=reverse("job-table-export", args=[job.pk, table.name, "json"]) + export,
         clear_query=parsed.encode(table, search="", filters={}),
     )
+
+
+def visible_columns(table: Table, rows: list[dict]) -> list[Column]:
+    """The columns shown: not export-only, and not empty in every row if they may hide."""
+    return [c for c in table.columns if c.shown and not (
+        c.hide_empty and all(r.get(c.key) in (None, "", []) for r in rows))]
 
 
 def _header(table: Table, column: Column, query: Query) -> HeaderCell:
@@ -238,7 +283,10 @@ def _select(column: Column, rows: Iterable[dict], query: Query) -> FilterSelect:
             if item not in (None, ""):
                 counts[cell_text(item)] += 1
     chosen = dict(query.filters).get(column.key, "")
-    return FilterSelect(column, chosen, sorted(counts.items())[:MAX_FILTER_CHOICES])
+    order = (lambda item: column.sort_key(item[0])) if column.sort_key else None
+    choices = sorted(counts.items(), key=order)[:MAX_FILTER_CHOICES]
+    return FilterSelect(column, chosen, [(value, column.text(value), count)
+                                         for value, count in choices])
 
 
 # --- the presenter's side -----------------------------------------------------------------

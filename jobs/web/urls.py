@@ -11,7 +11,6 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/", views.job_detail, name="job-detail"),
     path("jobs/<uuid:job_id>/progress/", views.job_progress, name="job-progress"),
     path("jobs/<uuid:job_id>/events/", live.job_events, name="job-events"),
-    path("jobs/<uuid:job_id>/row/", views.job_row, name="job-row"),
     path("jobs/<uuid:job_id>/cancel/", views.job_cancel, name="job-cancel"),
     path("jobs/<uuid:job_id>/rerun/", views.job_rerun, name="job-rerun"),
     path("jobs/<uuid:job_id>/json/", views.job_json, name="job-json"),

@@ -32,14 +32,20 @@ HOME_LIST_SIZE = 8
 def home(request: WebRequest):
     org = request.organization
     counts = selectors.job_status_counts(organization=org)
+    active = present.with_labels(selectors.jobs_active(organization=org, limit=HOME_LIST_SIZE))
+    recent = present.with_labels(selectors.jobs_finished(organization=org, limit=HOME_LIST_SIZE))
+    running = counts[JobStatus.PROCESSING]
+    waiting = counts[JobStatus.PENDING]
+    shown_running = sum(job.status == JobStatus.PROCESSING for job in active)
     return render_refreshable(request, "home.html", "overview", "overview", {
         "status_counts": [(value, present.STATUS_LABELS[value], counts[value])
                           for value in JobStatus.values],
         "total": sum(counts.values()),
-        "active_jobs": present.with_labels(
-            selectors.jobs_active(organization=org, limit=HOME_LIST_SIZE)),
-        "recent_jobs": present.with_labels(
-            selectors.jobs_finished(organization=org, limit=HOME_LIST_SIZE)),
+        "active_jobs": active,
+        # Beyond the rows shown ("+N more"), split so each links to its own list.
+        "more_running": running - shown_running,
+        "more_waiting": waiting - (len(active) - shown_running),
+        "recent_jobs": present.with_summaries(recent, organization=org),
         "operations": present.operations(),
         "disabled_endpoints": webhooks.disabled_endpoints(org),
     })
@@ -59,20 +65,13 @@ def job_list(request: WebRequest):
     form = JobFilterForm(request.GET or None)
     jobs = selectors.job_list(organization=request.organization, **form.filters())
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "jobs": present.with_labels(page.object_list),
-               "filtered": form.active}
+    shown = present.with_summaries(present.with_labels(page.object_list),
+                                   organization=request.organization)
+    context = {"form": form, "page": page, "jobs": shown, "filtered": form.active,
+               # The table refreshes itself as one piece (new jobs appear too): often
+               # while one of its jobs runs, now and then otherwise.
+               "refresh_seconds": 10 if all(job.is_terminal for job in shown) else 2}
     return render_refreshable(request, "jobs/list.html", "job-table", "table", context)
-
-
-@organization_required
-def job_row(request: WebRequest, job_id):
-    """A job's row in a table; a running job's row asks for this every couple of seconds."""
-    job = selectors.job_get(organization=request.organization, job_id=job_id)
-    if not request.htmx:
-        return redirect("job-detail", job_id=job.pk)
-    html = render_to_string("jobs/_job_row.html", {"job": present.with_labels([job])[0]},
-                            request)
-    return HttpResponseStopPolling(html) if job.is_terminal else HttpResponse(html)
 
 
 def detail_context(job: Job, request) -> dict:

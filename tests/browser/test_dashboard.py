@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from jobs.models import ApiKey, Job, JobStatus
-from tests.browser.conftest import LIVE_ENV, screenshot, sign_in
+from tests.browser.conftest import LIVE_ENV, SCREENSHOTS, screenshot, sign_in
+from tests.factories import JobFactory
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.live_env(**LIVE_ENV)]
@@ -122,12 +123,21 @@ def test_live_dashboard(browser, live_service, account, problems):
     wait_for(lambda: caption.inner_text() != first, timeout=10)  # the overview refreshed
     assert page.evaluate("window.__samePage") is True
     screenshot(page, "home")
+    list_polls = []
+    page.on("request", lambda req: "/jobs/" in req.url and req.headers.get("hx-request")
+             and list_polls.append(req.url))
     page.goto(f"{base}/jobs/")
     assert page.locator(".job-row").count() == 2
+    assert page.get_by_role("link", name="long-one").is_visible()  # the target is the link
     caption = page.locator(f"#job-{long_job.pk} .progress-caption")
     first = caption.inner_text()
-    wait_for(lambda: caption.inner_text() != first, timeout=10)  # the row refreshed itself
+    wait_for(lambda: caption.inner_text() != first, timeout=10)  # the table refreshed
+    # One poll for the whole table, and a job started elsewhere shows up in it.
+    assert all(url.endswith("/jobs/") for url in list_polls), list_polls
+    JobFactory(organization=account["org"], status=JobStatus.PENDING, target="from-the-api")
+    wait_for(lambda: page.locator(".job-row").count() == 3, timeout=10)
     screenshot(page, "jobs-list")
+    Job.objects.filter(target="from-the-api").delete()
 
     page.goto(f"{base}/jobs/{long_job.pk}/")
     wait_for(lambda: status_text(page) == "Running" and percent(page) > 0)
@@ -149,6 +159,10 @@ def test_live_dashboard(browser, live_service, account, problems):
     page.get_by_role("button", name="Copy", exact=True).click()
     wait_for(lambda: "Copied" in page.locator(".copy-status").inner_text())
     screenshot(page, "api-keys-created")
+    # Reloading the page shown after creating neither shows the key again nor makes another.
+    page.reload()
+    expect(page.locator("#new-key")).to_have_count(0)
+    assert ApiKey.objects.filter(name="laptop").count() == 1
 
     # Revoking asks first, then updates the row in place.
     page.once("dialog", lambda dialog: dialog.accept())
@@ -207,3 +221,36 @@ def test_works_without_javascript(browser, live_service, account, problems):
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r"status=CANCELLED"))
     expect(page.locator(".job-row")).to_have_count(1)
+
+
+def test_lists_show_targets_safely_and_running_jobs_first(browser, live_service, account,
+                                                          problems):
+    """A homoglyph target shows its punycode and a warning; running jobs come before the
+    ones waiting, with how many more there are; finished ones say what they found."""
+    from tests.web.test_similar_domains_view import resolved_result
+
+    org = account["org"]
+    homoglyph = "p\u0430ypal.com"
+    JobFactory(organization=org, type="similar_domains", status=JobStatus.COMPLETED,
+               target=homoglyph, result=resolved_result())
+    JobFactory(organization=org, type="test_sleep", status=JobStatus.PROCESSING,
+               target="busy.example", progress_current=3, progress_total=10,
+               progress_message="Step 3 of 10")
+    JobFactory.create_batch(9, organization=org, type="test_sleep", status=JobStatus.PENDING,
+                            target="queued.example")
+    page = new_page(browser, problems)
+    sign_in(page, live_service.url, account)
+    active = page.locator("#active-heading + .table-wrap .job-row")
+    assert active.first.get_attribute("data-status") == "PROCESSING"
+    assert "+2 more" in page.locator(".more-jobs").inner_text()
+    recent = page.locator("#recent-heading").locator("xpath=../..").locator(".job-row")
+    assert "xn--pypal-4ve.com" in recent.first.inner_text()
+    assert "Mixed scripts" in recent.first.inner_text()
+    assert "registered (limit reached)" in recent.first.inner_text()
+    screenshot(page, "home-homoglyph")
+    page.goto(f"{live_service.url}/jobs/")
+    expect(page.get_by_role("link", name=re.compile("xn--pypal-4ve.com"))).to_be_visible()
+    screenshot(page, "jobs-list-homoglyph")
+    page.get_by_role("link", name=re.compile("xn--pypal-4ve.com")).click()
+    assert page.title().startswith("Lookalike domains · xn--pypal-4ve.com (mixed scripts)")
+    page.screenshot(path=str(SCREENSHOTS / "job-detail-homoglyph.png"))  # the top only

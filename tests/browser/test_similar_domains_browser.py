@@ -21,12 +21,23 @@ PHONE = {"width": 390, "height": 844}
 
 
 
-def cells(page, column: int) -> list[str]:
-    return page.locator(f"#lookalike-results tr.lk-row td:nth-child({column})").all_inner_texts()
+TABLE = "#table-lookalikes"
+
+
+def cells(page, column: str) -> list[str]:
+    return page.locator(f'{TABLE} td[data-column="{column}"]').all_inner_texts()
 
 
 def names(page) -> list[str]:
-    return page.locator("#lookalike-results .lk-name").all_inner_texts()
+    return page.locator(f"{TABLE} .lk-name").all_inner_texts()
+
+
+def header(page, column: str):
+    return page.locator(f'{TABLE} th[data-column="{column}"]')
+
+
+def count_text(page) -> str:
+    return page.locator(f"{TABLE} .rt-bar").inner_text()
 
 
 def shot(page, name: str) -> None:
@@ -47,53 +58,53 @@ def test_filter_and_sort_in_place(browser, live_service, account, problems):
     page = problems.watch(browser.new_context(viewport=DESKTOP).new_page())
     sign_in(page, base, account)
     page.goto(url)
-    assert page.locator("#lookalike-results tr.lk-row").count() == 100
+    assert page.locator(f"{TABLE} tbody tr").count() == 100
     assert "3 of" in page.locator(".lk-dns").inner_text()
+    assert page.locator(".lk-capped").count() == 3  # every technique reached the limit
+    shot(page, "similar-domains-summary")
     page.evaluate("window.__samePage = true")
 
     # Filtering by technique swaps the table and puts the filter in the address.
-    page.get_by_label("Technique").select_option("UTFVARS")
-    wait_for(lambda: set(cells(page, 2)) == {"UTFVARS"})
-    wait_for(lambda: page.evaluate("location.href").endswith("?technique=UTFVARS"))
+    page.get_by_label("Technique").select_option("homoglyph")
+    wait_for(lambda: {c.split()[0] for c in cells(page, "technique")} == {"homoglyph"})
+    wait_for(lambda: page.evaluate("location.href").endswith(
+        "?lookalikes-f-technique=homoglyph"))
     assert page.locator(".lk-puny").first.inner_text().startswith("xn--")
 
     # Sorting by a column header, then the other way.
-    header = page.locator("th.lk-col-domain")
-    header.get_by_role("link").click()
-    wait_for(lambda: header.get_attribute("aria-sort") == "ascending")
-    shown = names(page)
-    assert shown == sorted(shown, key=str.casefold) and len(shown) == 100
-    page.locator("th.lk-col-domain").get_by_role("link").click()
-    wait_for(lambda: page.locator("th.lk-col-domain").get_attribute("aria-sort") == "descending")
-    shown = names(page)
-    assert shown == sorted(shown, key=str.casefold, reverse=True)
-    assert set(cells(page, 2)) == {"UTFVARS"}, "sorting kept the filter"
-    assert page.evaluate("location.href").endswith("?technique=UTFVARS&sort=-domain")
+    header(page, "domain").get_by_role("link").click()
+    wait_for(lambda: header(page, "domain").get_attribute("aria-sort") == "ascending")
+    header(page, "domain").get_by_role("link").click()
+    wait_for(lambda: header(page, "domain").get_attribute("aria-sort") == "descending")
+    assert {c.split()[0] for c in cells(page, "technique")} == {"homoglyph"}, "kept the filter"
+    assert page.evaluate("location.href").endswith(
+        "?lookalikes-sort=-domain&lookalikes-f-technique=homoglyph")
 
     # Registered only, then every technique with the registered ones first.
-    page.get_by_label("Registered", exact=True).select_option("yes")
-    wait_for(lambda: page.locator("#lookalike-results tr.lk-row").count() == 1)
+    page.get_by_label("Registered", exact=True).select_option("registered")
+    wait_for(lambda: page.locator(f"{TABLE} tbody tr").count() == 1)
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV").click()
     rows = list(csv.DictReader(io.StringIO(download.value.path().read_text())))
-    assert len(rows) == 1 and rows[0]["technique"] == "UTFVARS"
-    page.get_by_role("link", name="Clear filters").click()
-    wait_for(lambda: page.locator("#lookalike-results tr.lk-row").count() == 100)
-    page.get_by_label("Sort by").select_option("registered")
-    wait_for(lambda: cells(page, 4)[:4] == ["Registered"] * 3 + ["Unknown (SERVFAIL)"])
+    assert len(rows) == 1 and rows[0]["technique"] == "homoglyph"
+    page.get_by_role("link", name="Clear").first.click()
+    wait_for(lambda: page.locator(f"{TABLE} tbody tr").count() == 100)
+    header(page, "registered").get_by_role("link").click()
+    wait_for(lambda: cells(page, "registered")[:4] == ["Registered"] * 3
+             + ["Unknown (SERVFAIL)"])
 
-    # The next page scrolls the table back into view.
+    # The next page keeps the order, and the page is never reloaded.
     page.get_by_role("link", name="Next →").click()
-    wait_for(lambda: "Showing 101–200" in page.locator(".lk-count").inner_text())
+    wait_for(lambda: "Showing 101–200" in count_text(page))
     assert page.evaluate("window.__samePage") is True, "the page was reloaded"
     page.get_by_role("link", name="← Previous").click()
-    wait_for(lambda: "Showing 1–100" in page.locator(".lk-count").inner_text())
+    wait_for(lambda: "Showing 1–100" in count_text(page))
     shot(page, "similar-domains-result")
 
     # A phone gets stacked rows and no sideways scrolling.
     phone = problems.watch(browser.new_context(viewport=PHONE).new_page())
     sign_in(phone, base, account)
-    phone.goto(f"{url}?sort=registered")
+    phone.goto(f"{url}?lookalikes-sort=registered")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(phone, "similar-domains-result-phone")
 
@@ -106,11 +117,13 @@ def test_filters_work_without_javascript(browser, live_service, account, problem
                                               java_script_enabled=False).new_page())
     sign_in(page, base, account)
     page.goto(f"{base}/jobs/{job.pk}/")
-    page.get_by_label("Technique").select_option("TLD_VARIANTS")
+    page.get_by_label("Technique").select_option("tld_variation")
     page.get_by_role("button", name="Apply").click()
-    page.wait_for_url(re.compile(r"\?technique=TLD_VARIANTS&registered=&sort=#lookalikes$"))
-    assert set(cells(page, 2)) == {"TLD_VARIANTS"}
-    page.locator("th.lk-col-fuzzer").get_by_role("link").click()
-    page.wait_for_url(re.compile(r"\?technique=TLD_VARIANTS&sort=fuzzer#lookalikes$"))
-    fuzzers = cells(page, 3)
+    page.wait_for_url(re.compile(r"\?lookalikes-q=&lookalikes-f-technique=tld_variation"
+                                 r"&lookalikes-f-registered=#table-lookalikes$"))
+    assert {c.split()[0] for c in cells(page, "technique")} == {"tld_variation"}
+    header(page, "fuzzer").get_by_role("link").click()
+    page.wait_for_url(re.compile(r"\?lookalikes-sort=fuzzer&lookalikes-f-technique="
+                                 r"tld_variation#table-lookalikes$"))
+    fuzzers = cells(page, "fuzzer")
     assert fuzzers == sorted(fuzzers)

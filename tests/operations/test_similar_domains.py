@@ -81,6 +81,14 @@ def test_technique_names_match_the_engine():
 # --- generation --------------------------------------------------------------------------
 
 
+def test_only_techniques_that_reach_the_limit_are_truncated():
+    result = call_run(op.run, params(domain="example.com", techniques="typosquatting,bitsquatting",
+                                     limit=60), make_test_context())
+    counts = result["analysis"]["countsByTechnique"]
+    assert counts["typosquatting"] == 60 and counts["bitsquatting"] < 60
+    assert result["analysis"]["truncated"] == {"typosquatting": True, "bitsquatting": False}
+
+
 def test_result_shape_without_resolution():
     ctx = make_test_context()
     result = call_run(op.run, params(domain="example.com", techniques="typosquatting,homoglyph,"
@@ -90,6 +98,9 @@ def test_result_shape_without_resolution():
     assert result["analysis"]["techniquesUsed"] == "typosquatting,homoglyph,tld_variation"
     assert result["analysis"]["baseDomain"] == "example.com"
     assert result["analysis"]["searchLimit"] == 40
+    # Every technique stopped at the limit of 40: each is flagged as cut short.
+    assert result["analysis"]["truncated"] == {"typosquatting": True, "homoglyph": True,
+                                               "tld_variation": True}
     assert result["resolution"] == {"status": "not_requested"}
     labels = {e["technique"] for e in result["similarDomains"]}
     assert labels == {"TYPO", "UTFVARS", "TLD_VARIANTS"}

@@ -33,7 +33,7 @@ def test_counts_running_jobs_recent_jobs_and_operation_buttons(web, org):
     assert 'aria-valuenow="40"' in html
     assert "Scanning SSL..." in html
     assert f'<div id="overview" hx-get="{reverse("home")}" hx-trigger="every 2s"' in html
-    assert f'hx-get="{reverse("job-row", args=[running.pk])}"' not in html, "rows poll twice"
+    assert html.count("hx-trigger=") == 1, "only the overview polls, not its rows"
     # Recently finished.
     assert done in response.context["recent_jobs"]
     assert running not in response.context["recent_jobs"]
@@ -83,3 +83,36 @@ def test_the_overview_refreshes_as_one_fragment(web, org):
     assert 'hx-trigger="every 10s"' in html
     assert '<span class="stat-count">1</span> <span class="stat-label"><span ' \
            'class="status-icon" aria-hidden="true"></span>Completed' in html
+
+
+def test_running_now_lists_running_jobs_before_waiting_ones_and_says_how_many_more(web, org):
+    now = timezone.now()
+    # Ten newer jobs waiting for a worker must not push the running ones out of view.
+    running = [JobFactory(organization=org, status=JobStatus.PROCESSING,
+                          target=f"run{i}.example", created_at=now - timedelta(hours=1, minutes=i))
+               for i in range(3)]
+    waiting = [JobFactory(organization=org, status=JobStatus.PENDING, target=f"wait{i}.example",
+                          created_at=now - timedelta(minutes=i)) for i in range(10)]
+    for headers in [{}, {"HX-Request": "true", "HX-Target": "overview"}]:
+        response = web.get(reverse("home"), headers=headers)
+        shown = response.context["active_jobs"]
+        assert shown[:3] == running and shown[3:] == waiting[:5]
+        html = response.content.decode()
+        assert "+5 more:" in html
+        assert f'<a href="{reverse("job-list")}?status=PENDING">5 waiting</a>' in html
+        assert "running</a>" not in html  # every running job is shown
+
+
+def test_more_running_jobs_than_rows(web, org):
+    JobFactory.create_batch(10, organization=org, status=JobStatus.PROCESSING)
+    html = web.get(reverse("home")).content.decode()
+    assert "+2 more:" in html
+    assert f'<a href="{reverse("job-list")}?status=PROCESSING">2 running</a>' in html
+    assert "waiting</a>" not in html
+
+
+def test_finished_jobs_show_their_result_summary(web, org):
+    JobFactory(organization=org, type="test_noop", status=JobStatus.COMPLETED,
+               target="done.example", result={"n": 7})
+    html = web.get(reverse("home")).content.decode()
+    assert '<td data-label="Result" class="cell-summary">n = 7</td>' in html

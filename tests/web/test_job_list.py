@@ -1,7 +1,9 @@
 """The jobs table: order, filters, search, pages, and rows that refresh themselves."""
 
+import re
 from datetime import timedelta
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -93,40 +95,61 @@ def test_without_htmx_the_whole_page(web, org):
     assert 'hx-get="/jobs/"' in html  # the filter form enhances itself
 
 
-def test_running_rows_poll_and_finished_rows_do_not(web, org):
-    running = JobFactory(organization=org, status=JobStatus.PROCESSING)
-    done = JobFactory(organization=org, status=JobStatus.COMPLETED)
+@pytest.mark.parametrize("headers", [{}, TABLE], ids=["page", "htmx"])
+def test_the_table_polls_once_fast_while_a_job_runs(web, org, headers):
+    running = JobFactory(organization=org, status=JobStatus.PROCESSING, target="run.example")
+    JobFactory(organization=org, status=JobStatus.COMPLETED)
+    html = web.get(reverse("job-list"), {"status": ""}, headers=headers).content.decode()
+    assert html.count("hx-trigger=\"every") == 1, "one poll for the table, none per row"
+    assert ('<div id="job-table" class="job-table" hx-get="/jobs/?status=" '
+            'hx-trigger="every 2s" hx-target="this" hx-swap="outerHTML">') in html
+    running.status = JobStatus.COMPLETED
+    running.save()
+    html = web.get(reverse("job-list"), headers=headers).content.decode()
+    assert 'hx-get="/jobs/" hx-trigger="every 10s"' in html
+
+
+def test_a_refresh_shows_new_jobs_and_keeps_the_filters(web, org):
+    JobFactory(organization=org, status=JobStatus.COMPLETED, target="old.example")
+    first = web.get(reverse("job-list"), {"q": "example"}, headers=TABLE)
+    assert listed(first) == ["old.example"]
+    JobFactory(organization=org, status=JobStatus.PENDING, target="new.example")
+    JobFactory(organization=org, status=JobStatus.PENDING, target="new.test")
+    again = web.get(reverse("job-list"), {"q": "example"}, headers=TABLE)
+    assert listed(again) == ["new.example", "old.example"]
+    assert 'hx-get="/jobs/?q=example"' in again.content.decode()
+
+
+def test_target_is_the_link_text_and_the_result_is_summed_up(web, org):
+    job = JobFactory(organization=org, type="test_noop", status=JobStatus.COMPLETED,
+                     target="7", result={"n": 7})
     html = web.get(reverse("job-list")).content.decode()
-    assert (f'hx-get="{reverse("job-row", args=[running.pk])}" hx-trigger="every 2s"') in html
-    assert reverse("job-row", args=[done.pk]) not in html
+    link = re.search(rf'<a class="row-link" href="{reverse("job-detail", args=[job.pk])}">'
+                     r'(.*?)</a>', html).group(1)
+    assert '<span class="mono">7</span>' in link
+    assert '<td data-label="Result" class="cell-summary">n = 7</td>' in html
 
 
-def test_row_fragment_while_running(web, org):
-    job = JobFactory(organization=org, status=JobStatus.PROCESSING, progress_current=1,
-                     progress_total=4, progress_message="Working")
-    response = web.get(reverse("job-row", args=[job.pk]), headers=HX)
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert html.startswith(f'<tr id="job-{job.pk}"')
-    assert 'hx-trigger="every 2s"' in html
-    assert "Running" in html and "25%" in html and "Working" in html
+def test_summaries_are_worked_out_once(web, org, django_assert_num_queries):
+    from django.core.cache import cache
+
+    cache.clear()
+    JobFactory.create_batch(3, organization=org, type="test_noop", status=JobStatus.COMPLETED,
+                            result={"n": 1})
+    with django_assert_num_queries(6):  # session, user, membership, count, page, results
+        web.get(reverse("job-list"))
+    with django_assert_num_queries(5):
+        web.get(reverse("job-list"))
 
 
-def test_row_fragment_stops_polling_once_ended(web, org):
-    job = JobFactory(organization=org, status=JobStatus.COMPLETED, progress_current=4,
-                     progress_total=4)
-    response = web.get(reverse("job-row", args=[job.pk]), headers=HX)
-    assert response.status_code == 286
-    html = response.content.decode()
-    assert "Completed" in html
-    assert "hx-trigger" not in html
-
-
-def test_row_fragment_without_htmx_goes_to_the_job(web, org):
-    job = JobFactory(organization=org, status=JobStatus.PROCESSING)
-    response = web.get(reverse("job-row", args=[job.pk]))
-    assert response.status_code == 302
-    assert response["Location"] == reverse("job-detail", args=[job.pk])
+def test_a_homoglyph_target_shows_its_punycode_and_a_warning(web, org):
+    job = JobFactory(organization=org, status=JobStatus.COMPLETED, target="p\u0430ypal.com")
+    html = web.get(reverse("job-list")).content.decode()
+    assert '<span class="mono" dir="ltr">xn--pypal-4ve.com</span>' in html
+    assert "Mixed scripts (Cyrillic and Latin)" in html
+    detail = web.get(reverse("job-detail", args=[job.pk])).content.decode()
+    assert "<title>Test noop · xn--pypal-4ve.com (mixed scripts) · SecOps Jobs</title>" in detail
+    assert detail.count("Mixed scripts (Cyrillic and Latin)") == 2  # heading and facts
 
 
 def test_status_is_text_as_well_as_colour(web, org):

@@ -30,7 +30,8 @@ def test_empty_list(web):
 
 def test_create_shows_the_key_once_with_copy_and_curl(web, member):
     response = web.post(reverse("api-keys"), {"name": "laptop"})
-    assert response.status_code == 200
+    assert response.status_code == 302 and response["Location"] == reverse("api-keys")
+    response = web.get(reverse("api-keys"))
     assert response["Cache-Control"] == "no-store"
     raw = response.context["created"]["raw"]
     key = ApiKey.objects.get(name="laptop")
@@ -42,6 +43,26 @@ def test_create_shows_the_key_once_with_copy_and_curl(web, member):
     assert f'curl -H "Authorization: Bearer {raw}"' in html
     assert "http://testserver/v1/ops/jobs/list" in html
     assert raw not in web.get(reverse("api-keys")).content.decode()
+
+
+def test_reloading_after_creating_makes_no_second_key(web):
+    response = web.post(reverse("api-keys"), {"name": "laptop"}, follow=True)
+    assert response.redirect_chain == [(reverse("api-keys"), 302)]
+    assert response.context["created"] is not None
+    # A reload is a GET of the page the browser was sent to: no key, no second key.
+    again = web.get(reverse("api-keys"))
+    assert again.context["created"] is None and "Cache-Control" not in again
+    assert ApiKey.objects.filter(name="laptop").count() == 1
+
+
+def test_a_created_key_is_not_shown_in_another_organization(web, member, other_org):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(organization=other_org, user=member)
+    web.post(reverse("api-keys"), {"name": "laptop"})
+    web.post(reverse("organization-switch"), {"organization": other_org.pk})
+    html = web.get(reverse("api-keys")).content.decode()
+    assert "laptop" not in html and 'id="new-key"' not in html
 
 
 def test_create_needs_a_name(web):

@@ -16,7 +16,7 @@ def theirs(other_org):
     return job, key
 
 
-@pytest.mark.parametrize("name", ["job-detail", "job-progress", "job-row", "job-json"])
+@pytest.mark.parametrize("name", ["job-detail", "job-progress", "job-json"])
 @pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
 def test_another_organizations_job_is_404(web, theirs, name, headers):
     job, _key = theirs

@@ -66,3 +66,40 @@ def test_unknown_tables_formats_and_other_organizations_are_404(web, org, other_
 def test_an_empty_table_says_so(web, org):
     html = fragment(web, noop_job(org, n=0), headers=HX).content.decode()
     assert "No items" in html and "Nothing to show." in html
+
+
+# --- what columns can say about themselves ------------------------------------------------
+
+
+def _view(org, table, rows, query=None):
+    from jobs.web.tables import table_view
+
+    return table_view(noop_job(org), table, rows, query or {})
+
+
+def test_display_template_sort_key_and_hidden_columns(org):
+    from jobs.web.tables import Column, Query, Table, csv_text, select
+
+    order = ["high", "low"]
+    table = Table("t", "T", rows=lambda result: [], columns=(
+        Column("name", "Name", template="cells/not-rendered-here.html"),
+        Column("level", "Level", filter=True, display=lambda v: f"{v} priority",
+               sort_key=order.index),
+        Column("secret", "Secret", shown=False),
+        Column("extra", "Extra", hide_empty=True),
+    ))
+    rows = [{"name": "a", "level": "low", "secret": "=x", "extra": None},
+            {"name": "b", "level": "high", "secret": "s", "extra": ""}]
+    view = _view(org, table, rows, {"t-sort": "level"})
+    # Export-only and empty hideable columns are not shown; sorting follows sort_key.
+    assert [h.column.key for h in view.headers] == ["name", "level"]
+    assert [[c.text for c in row] for row in view.rows] == [["b", "high priority"],
+                                                               ["a", "low priority"]]
+    assert view.rows[0][0].row is rows[1]
+    assert view.selects[0].choices == [("high", "high priority", 1),
+                                        ("low", "low priority", 1)]
+    # Search finds the display text too; exports keep every column and raw values.
+    assert select(table, rows, Query(search="h prio")) == [rows[1]]
+    assert csv_text(table, rows).splitlines()[1] == "a,low,'=x,"
+    rows[0]["extra"] = "here"
+    assert [h.column.key for h in _view(org, table, rows).headers] == ["name", "level", "extra"]

@@ -1,6 +1,6 @@
 """Lookalike domains: names a phisher could register to pass for the given one."""
 
-from jobs.operations.similar_domains import operation, result, urls, web
+from jobs.operations.similar_domains import operation, result, web
 from jobs.operations.spec import OperationSpec, Presenter, Route
 
 SPEC = OperationSpec(
@@ -15,6 +15,6 @@ SPEC = OperationSpec(
     routes=(Route("ops/enrichment/similar-domains", "scans"),),
     target=operation.target,
     presenter=Presenter(template="operations/similar_domains/result.html",
-                        context=web.result_context, summary=web.result_summary),
-    web_urls=urls.urlpatterns,
+                        context=web.result_context, summary=web.result_summary,
+                        tables=(web.TABLE,)),
 )

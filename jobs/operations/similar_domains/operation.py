@@ -110,6 +110,7 @@ def _entry(variant: Variant) -> dict[str, Any]:
 
 def _result(params: Params, parts: lookalike.DomainParts, variants: list[Variant],
             entries: list[dict], resolution: dict) -> dict:
+    counts = Counter(v.technique for v in variants)
     return {
         "domain": params.domain,
         "status": "completed",
@@ -122,8 +123,11 @@ def _result(params: Params, parts: lookalike.DomainParts, variants: list[Variant
             "subdomain": parts.subdomain,
             "brand": parts.brand,
             "suffix": parts.suffix.unicode,
-            "countsByTechnique": dict(Counter(v.technique for v in variants)),
+            "countsByTechnique": dict(counts),
             "countsByFuzzer": dict(Counter(v.fuzzer for v in variants)),
+            # ``limit`` caps the names each technique adds: one that reached it stopped
+            # early, and the page says there are more.
+            "truncated": {name: counts[name] >= params.limit for name in params.techniques},
         },
         "resolution": resolution,
     }

@@ -42,6 +42,9 @@ class Analysis(BaseModel):
     suffix: str | None = None
     countsByTechnique: dict[str, int] | None = None
     countsByFuzzer: dict[str, int] | None = None
+    truncated: dict[str, bool] | None = Field(
+        None, description="Per request technique name: true when it reached searchLimit, "
+                          "so more names of that kind exist than were generated.")
 
 
 class Resolution(BaseModel):
