@@ -57,6 +57,13 @@
     empty.forEach(function (name) { data.delete(name); });
   });
 
+  // Forms that destroy something ask first (the Content Security Policy allows no
+  // inline handlers, so the question rides on a data attribute).
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () { setUpCopyButtons(document); });
   document.addEventListener("htmx:load", function (event) { setUpCopyButtons(event.target); });
 })();

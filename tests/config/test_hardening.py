@@ -65,3 +65,19 @@ def test_sign_in_is_paused_after_repeated_failures(client, settings):
     assert "Too many sign-in attempts" in response.content.decode()
     other = client.post(reverse("login"), {"username": "carol", "password": "wrong"})
     assert other.status_code == 200  # only that user name from that address waits
+
+
+def _templates():
+    yield from (ROOT / "templates").rglob("*.html")
+    yield from (ROOT / "jobs").rglob("templates/**/*.html")
+
+
+def test_no_template_carries_inline_script():
+    # The policy would block it in the browser; catch it here first.
+    import re
+
+    inline = re.compile(r"""<script(?![^>]*\bsrc=)(?![^>]*type="application/json")[^>]*>"""
+                        r"""|\son[a-z]+=["']|javascript:""", re.IGNORECASE)
+    found = [f"{path.relative_to(ROOT)}: {match.group(0)}"
+             for path in _templates() for match in inline.finditer(path.read_text())]
+    assert not found, "\n".join(found)
