@@ -6,6 +6,7 @@ side (``jobs.tasks``) is named only as a dotted path inside the entries.
 
 from __future__ import annotations
 
+import uuid
 from functools import cache
 
 from django.db import connections
@@ -14,6 +15,7 @@ from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 from django_q.models import OrmQ
+from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
 RUN_JOB = "jobs.tasks.run_job"
@@ -34,25 +36,22 @@ def run_job_package(job_id, job_type: str) -> str:
     """The signed queue entry for a job, built without touching the broker.
 
     For the database broker the job's insert and this entry's insert then share one
-    short transaction (``broker().enqueue(package)``).
+    short transaction (``broker().enqueue(package)``). It is the task dict that
+    ``async_task`` builds, made here directly: on the submit path async_task's
+    human-readable task id and its signal cost more than the insert they precede.
     """
-    keeper = _PackageKeeper()
-    async_task(RUN_JOB, str(job_id), job_type, broker=keeper, **_options(job_id))
-    return keeper.package
+    task = {"id": uuid.uuid4().hex, "func": RUN_JOB, "args": (str(job_id), job_type),
+            **_options(job_id), "kwargs": {}, "started": timezone.now()}
+    task["name"] = task.pop("task_name")
+    if Conf.CACHED:
+        task["cached"] = Conf.CACHED
+    if Conf.SYNC:
+        task["sync"] = Conf.SYNC
+    return SignedPackage.dumps(task)
 
 
 def _options(job_id) -> dict:
     return {"task_name": f"job-{job_id}", "save": False, "ack_failure": True}
-
-
-class _PackageKeeper:
-    """Stands in for a broker: keeps the package async_task() hands it."""
-
-    list_key = "-"
-    package = ""
-
-    def enqueue(self, package: str) -> None:
-        self.package = package
 
 
 _INSERT = f"INSERT INTO {OrmQ._meta.db_table} (key, payload, lock) VALUES (%s, %s, %s)"
