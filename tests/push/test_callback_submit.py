@@ -30,7 +30,7 @@ def test_refused_callback_address_is_400_target_not_allowed(api, url, settings):
     assert not Job.objects.exists()
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/x", "not a url", 42, "", "http://"])
+@pytest.mark.parametrize("url", ["ftp://example.com/x", "not a url", 42, "", "http://", {}, [1]])
 def test_malformed_callback_url_is_400(api, url):
     response = api.post("/v1/test/noop", {"n": 1, "callback_url": url},
                         content_type="application/json")
