@@ -5,9 +5,10 @@ import time
 
 import pytest
 
+from jobs import clients
 from jobs.net import ports
 from jobs.net.errors import ClientError, TargetNotAllowed
-from jobs.net.ports import COMMON_PORTS, parse_ports, scan
+from jobs.net.ports import COMMON_PORTS, parse_ports
 from tests.net.targets import IPV6_LOOPBACK_SPELLINGS, LOOPBACK_SPELLINGS
 from tests.servers.certs import server_context
 from tests.servers.http_server import hardened_site
@@ -27,6 +28,11 @@ def loopback_allowed(settings):
 
 def run(coro):
     return asyncio.run(coro)
+
+
+def scan(address, wanted=None, **options):
+    # The configured policy (the tests open loopback in settings, or close it).
+    return ports.scan(address, wanted, policy=clients.target_policy(), **options)
 
 
 # --- the port list ---------------------------------------------------------------------------
@@ -199,5 +205,5 @@ def test_grab_banner_checks_the_policy_too(settings, tcp_listeners):
     settings.ALLOWED_TARGET_NETWORKS = []
     trap = tcp_listeners.start(banner=SSH_BANNER)
     with pytest.raises(TargetNotAllowed):
-        run(ports.grab_banner("127.0.0.1", trap.port))
+        run(ports.grab_banner("127.0.0.1", trap.port, policy=clients.target_policy()))
     assert trap.accepted == 0

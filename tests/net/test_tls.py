@@ -1,11 +1,18 @@
 import asyncio
+import datetime as dt
+import ipaddress
 import ssl
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
+from jobs import clients
 from jobs.net import tls
 from jobs.net.errors import ClientError, TargetNotAllowed
-from jobs.net.tls import UNSUPPORTED_BY_CLIENT, hostname_matches, inspect
+from jobs.net.tls import UNSUPPORTED_BY_CLIENT, hostname_matches
 from tests.net.targets import LOOPBACK_SPELLINGS
 from tests.servers.certs import server_context
 from tests.servers.tcp_server import SSH_BANNER, free_port
@@ -13,6 +20,11 @@ from tests.servers.tcp_server import SSH_BANNER, free_port
 
 def run(coro):
     return asyncio.run(coro)
+
+
+def inspect(host, port=443, **options):
+    # The configured resolver and policy (the fixtures point settings at the test servers).
+    return tls.inspect(host, port, dns=clients.dns(), policy=clients.target_policy(), **options)
 
 
 @pytest.fixture
@@ -181,6 +193,20 @@ def test_names_resolving_to_forbidden_addresses_are_refused(dns_zone, settings, 
 # --- hostname matching ------------------------------------------------------------------------
 
 
+def certificate(sans: list[str], cn: str | None) -> x509.Certificate:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)] if cn else [])
+    now = dt.datetime.now(dt.UTC)
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+               .public_key(key.public_key()).serial_number(1)
+               .not_valid_before(now).not_valid_after(now + dt.timedelta(days=1)))
+    if sans:
+        names = [x509.IPAddress(ipaddress.ip_address(n)) if n[0].isdigit() else x509.DNSName(n)
+                 for n in sans]
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return builder.sign(key, hashes.SHA256())
+
+
 @pytest.mark.parametrize(
     "host, sans, cn, expected",
     [
@@ -188,11 +214,12 @@ def test_names_resolving_to_forbidden_addresses_are_refused(dns_zone, settings, 
         ("example.test", ["*.example.test"], None, False),
         ("a.b.example.test", ["*.example.test"], None, False),
         ("EXAMPLE.test.", ["example.test"], None, True),
-        ("example.test", [], "example.test", True),
-        ("example.test", ["other.test"], "example.test", False),  # CN ignored when SANs exist
+        # Like browsers (RFC 9525), the common name is not a host name, SANs or not.
+        ("example.test", [], "example.test", False),
+        ("example.test", ["other.test"], "example.test", False),
         ("192.0.2.1", ["192.0.2.1"], None, True),
         ("192.0.2.1", ["example.test"], "192.0.2.1", False),
     ],
 )
 def test_hostname_matches(host, sans, cn, expected):
-    assert hostname_matches(host, sans, cn) is expected
+    assert hostname_matches(host, certificate(sans, cn)) is expected

@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from jobs.net.policy import literal_refusal
+from jobs.clients import target_policy
 from jobs.operations.base import JobAborted, OperationError, make_test_context
-from jobs.operations.infra_scan import scan as infra_scan
-from jobs.operations.infra_scan.scan import Params, literal_targets, summarise, target
+from jobs.operations.infra_scan import core
+from jobs.operations.infra_scan.findings import summarise
+from jobs.operations.infra_scan.scan import Params, literal_targets, target
 from jobs.operations.infra_scan.scan import run as run_scan
 from jobs.runner import call_run
 from tests.servers.certs import CertFiles, server_context
@@ -162,7 +163,7 @@ def test_literal_targets_lets_the_api_refuse_forbidden_literals(domain, settings
     settings.ALLOWED_TARGET_NETWORKS = []
     params = Params(domain=domain)
     [(field, host)] = literal_targets(params)
-    assert field == "domain" and literal_refusal(host)
+    assert field == "domain" and target_policy().literal_refusal(host)
     assert target(params) == params.domain
 
 
@@ -475,7 +476,7 @@ def test_unknown_domain_is_unreachable(dns_zone):
 
 
 def test_silent_dns_is_unreachable(dns_zone, monkeypatch):
-    monkeypatch.setattr(infra_scan, "DNS_TIMEOUT", 0.3)
+    monkeypatch.setattr(core, "DNS_TIMEOUT", 0.3)
     dns_zone.silent("example.test")
     with pytest.raises(OperationError, match="No DNS server answered") as caught:
         run(Params(domain="example.test"), make_test_context())
@@ -508,7 +509,7 @@ def test_a_module_out_of_time_is_recorded(dns_zone, tcp_listeners):
     quiet = tcp_listeners.start()  # accepts, never completes a TLS handshake
     started = time.monotonic()
     result = run(Params(domain="example.test", type="ssl", sslPort=quiet.port),
-                 make_test_context(timeout=infra_scan.FINISH_RESERVE + 1.5))  # fmt: skip
+                 make_test_context(timeout=core.FINISH_RESERVE + 1.5))  # fmt: skip
     assert result["modules"]["ssl"] == {"error": "the module ran out of time"}
     assert time.monotonic() - started < 4
 
