@@ -47,11 +47,6 @@ def host_name(text: str) -> str:
     return name
 
 
-def public_suffix(name: str) -> str | None:
-    """co.uk for www.example.co.uk (None for a name the list does not know)."""
-    return public_suffixes().publicsuffix(name)
-
-
 def registrable_domain(name: str) -> str:
     """example.co.uk for www.example.co.uk: the name a registry knows about (the name
     itself when the list has no answer, such as a bare suffix)."""

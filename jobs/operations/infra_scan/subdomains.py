@@ -16,8 +16,6 @@ from jobs.operations.infra_scan.findings import finding
 
 WORDLIST = Path(__file__).with_name("data") / "subdomains.txt"
 CHUNK = 200
-# How a name was found: the value of an entry's "source".
-SOURCES = ("wordlist", "certificate")
 
 
 async def run(scan: Scan) -> tuple[list, list[dict]]:
