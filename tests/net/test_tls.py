@@ -1,6 +1,7 @@
 import asyncio
 import datetime as dt
 import ipaddress
+import re
 import ssl
 
 import pytest
@@ -14,7 +15,7 @@ from jobs.net import tls
 from jobs.net.errors import ClientError, TargetNotAllowed
 from jobs.net.tls import UNSUPPORTED_BY_CLIENT, hostname_matches
 from tests.net.targets import LOOPBACK_SPELLINGS
-from tests.servers.certs import server_context
+from tests.servers.certs import CertFiles, server_context
 from tests.servers.tcp_server import SSH_BANNER, free_port
 
 
@@ -85,6 +86,19 @@ def test_versions_the_client_cannot_offer_are_named(secure_zone, http_servers, t
     assert report.protocols["TLSv1.0"] == UNSUPPORTED_BY_CLIENT
 
 
+def test_the_whole_presented_chain_is_read(secure_zone, http_servers, test_certs, tmp_path):
+    intermediate = test_certs.ca.create_child_ca()
+    leaf = intermediate.issue_cert("secure.test")
+    files = CertFiles(tmp_path / "chain.pem", tmp_path / "chain.key")
+    files.chain.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
+    files.key.write_bytes(leaf.private_key_pem.bytes())
+    server = http_servers.start(tls=server_context(files))
+    cert = run(inspect("secure.test", server.port, ca_file=str(test_certs.ca_file))).certificate
+    assert len(cert.chain) == 2  # leaf and intermediate, as the server sent them
+    assert cert.chain[0] == cert.subject and cert.chain[1] == cert.issuer
+    assert cert.chain_valid is True and cert.hostname_match is True
+
+
 def test_unknown_ca_is_not_a_valid_chain(secure_zone, http_servers, test_certs):
     server = http_servers.start(tls=server_context(test_certs.valid))
     cert = run(inspect("secure.test", server.port)).certificate
@@ -140,7 +154,9 @@ def test_as_dict_uses_api_names(secure_zone, http_servers, test_certs):
     assert {"subject", "issuer", "notBefore", "notAfter", "daysLeft", "sans", "selfSigned",
             "chainValid", "hostnameMatch", "keyType", "keySize",
             "signatureAlgorithm"} <= set(data["certificate"])
-    assert data["certificate"]["notAfter"].endswith("Z")
+    # Milliseconds, like every other timestamp of the API.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", data["certificate"]["notAfter"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", data["certificate"]["notBefore"])
 
 
 # --- failures ----------------------------------------------------------------------------
