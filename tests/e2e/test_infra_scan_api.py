@@ -138,7 +138,7 @@ def test_scans_of_a_careless_site_find_real_problems(http, site):
     # Modules start together, so the last one to start names the long wait ("" is a job
     # claimed a moment before its first step, "Done" one about to be marked completed).
     assert {p["message"] for p in running} <= {"", "Resolving example.test...", "Done",
-                                               *infra_scan.STARTING.values()}, seen
+                                               *(m.starting for m in infra_scan.MODULES.values())}, seen
 
     job, _ = follow(http, ssl_only)
     assert job["status"] == "COMPLETED" and set(job["result"]["modules"]) == {"ssl"}
