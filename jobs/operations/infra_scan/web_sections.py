@@ -330,6 +330,7 @@ class VulnerabilityView:
 
 def vulnerability_view(own: list[Finding], findings: list[Finding]) -> VulnerabilityView:
     counts = [(s.capitalize(), sum(1 for f in own if f.severity == s)) for s in SEVERITIES]
+    module = own[0].module if own else ""
     return VulnerabilityView(found=len(own),
-                             listed_here=sum(1 for f in findings if f.module == "vulnerability"),
+                             listed_here=sum(1 for f in findings if module and f.module == module),
                              counts=[(label, n) for label, n in counts if n])
