@@ -107,10 +107,6 @@ class JobQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=ACTIVE_STATES)
 
-    def lost(self, now=None):
-        cutoff = (now or timezone.now()) - timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS)
-        return self.filter(status=JobStatus.PROCESSING, heartbeat_at__lt=cutoff)
-
 
 class Job(models.Model):
     """One operation run. Only jobs.lifecycle writes ``status`` and the fields that move with it."""

@@ -50,11 +50,12 @@ def _refuse_literal_targets(operation: OperationSpec, params: BaseModel) -> None
     literal_targets = operation.literal_targets
     if literal_targets is None:
         return
-    from jobs.net.policy import literal_refusal
+    from jobs.clients import target_policy
 
+    policy = target_policy()
     details: dict[str, list[str]] = {}
     for field, host in literal_targets(params):
-        reason = literal_refusal(host)
+        reason = policy.literal_refusal(host)
         if reason:
             details.setdefault(field, []).append(reason)
     if details:

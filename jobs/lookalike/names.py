@@ -10,6 +10,7 @@ import idna
 from publicsuffixlist import PSLFILE, PublicSuffixList
 
 from jobs.lookalike.idn import LDH, MAX_LABEL, MAX_NAME, to_unicode
+from jobs.net.names import public_suffixes
 
 
 class InvalidDomain(ValueError):
@@ -42,10 +43,9 @@ class DomainParts(NamedTuple):
         return f"{self.brand}.{self.suffix.unicode}"
 
 
-@cache
 def psl() -> PublicSuffixList:
-    # Private entries count too: the brand of mycorp.github.io is mycorp, not github.
-    return PublicSuffixList()
+    # The one shared list; private entries count: the brand of mycorp.github.io is mycorp.
+    return public_suffixes()
 
 
 @cache

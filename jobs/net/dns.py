@@ -13,8 +13,9 @@ Records are strings in presentation format ("10 mail.example.com." for MX,
 "0 issue \\"ca.example\\"" for CAA) except TXT, whose character strings are joined and
 returned unquoted ("v=spf1 -all"), because that is how every consumer reads them.
 
-Nameservers come from ``settings.DNS_NAMESERVERS`` as (host, port) pairs, so a test
-server on a high port works; an empty list means the system resolver configuration.
+Nameservers are (host, port) pairs chosen by the caller (the job layer reads them from
+``settings.DNS_NAMESERVERS``), so a test server on a high port works; none means the
+system resolver configuration.
 Queries are bounded by a semaphore so a thousand-name wordlist does not become a
 thousand sockets at once.
 """
@@ -33,7 +34,6 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 import dns.reversename
-from django.conf import settings
 
 from jobs.net.errors import ClientError
 
@@ -66,8 +66,7 @@ class DnsClient:
     ):
         # ``observer`` sees every answer (the job layer records them per organization).
         self.observer = observer
-        if nameservers is None:
-            nameservers = list(getattr(settings, "DNS_NAMESERVERS", []) or [])
+        nameservers = list(nameservers or [])
         self.nameservers = nameservers
         self.timeout = timeout
         self.concurrency = concurrency

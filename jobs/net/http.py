@@ -23,13 +23,7 @@ import httpx
 
 from jobs.net.dns import DnsClient
 from jobs.net.errors import ClientError, TargetNotAllowed
-from jobs.net.policy import (
-    IPAddress,
-    check_address,
-    literal_refusal,
-    parse_literal_ip,
-    resolve_and_check,
-)
+from jobs.net.policy import STRICT, IPAddress, Policy, parse_literal_ip
 
 USER_AGENT = "Mozilla/5.0 (compatible; secops-jobs scanner)"
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
@@ -84,6 +78,7 @@ class HttpClient:
         self,
         *,
         dns: DnsClient | None = None,
+        policy: Policy = STRICT,
         timeout: float = 10.0,
         max_body: int = 2 * 1024 * 1024,
         max_redirects: int = 5,
@@ -91,6 +86,7 @@ class HttpClient:
         user_agent: str = USER_AGENT,
     ):
         self.dns = dns
+        self.policy = policy
         self.timeout = timeout
         self.max_body = max_body
         self.max_redirects = max_redirects
@@ -112,7 +108,7 @@ class HttpClient:
 
         Raises TargetNotAllowed when any hop is refused, ClientError on other failures.
         """
-        current = _parse_url(url)
+        current = self._parse_url(url)
         redirects: list[dict] = []
         async with self._transport() as transport:
             while True:
@@ -124,7 +120,7 @@ class HttpClient:
                     return response
                 if len(redirects) >= self.max_redirects:
                     raise ClientError(f"more than {self.max_redirects} redirects from {url}")
-                target = _redirect_target(current, location)
+                target = self._redirect_target(current, location)
                 redirects.append({"url": str(current), "status": response.status,
                                   "location": str(target)})  # fmt: skip
                 current, address = target, None
@@ -153,10 +149,10 @@ class HttpClient:
 
     async def _approved(self, url: httpx.URL, address: str | None) -> list[IPAddress]:
         if address is not None:
-            return [check_address(address)]
+            return [self.policy.check_address(address)]
         host = url.raw_host.decode("ascii")
         try:
-            return await resolve_and_check(host, self.dns or DnsClient())
+            return await self.policy.resolve_and_check(host, self.dns or DnsClient())
         except TargetNotAllowed as exc:
             raise TargetNotAllowed(f"{url}: {exc}") from None
 
@@ -211,21 +207,36 @@ class HttpClient:
         headers.update(extra or {})
         return headers
 
+    def _parse_url(self, url: str, *, hop: bool = False) -> httpx.URL:
+        self._refuse_literal(url, hop=hop)
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError, ValueError) as exc:
+            raise ClientError(f"not a valid URL: {url!r} ({exc})") from None
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            what = "redirect to" if hop else "URL"
+            raise ClientError(f"{what} {url!r} is not an http(s) URL")
+        return parsed
+
+    def _refuse_literal(self, url: str, *, hop: bool) -> None:
+        """Judge a literal address before any URL parser sees it: httpx rejects some
+        spellings (0300.0.2.2) that browsers accept, and a refusal should say why."""
+        reason = self.policy.literal_refusal(url) if "//" in url else None  # URLs with a host
+        if reason:
+            raise TargetNotAllowed(f"{'redirect to ' if hop else ''}{url}: {reason}")
+
+    def _redirect_target(self, current: httpx.URL, location: str) -> httpx.URL:
+        """The next hop, resolved against the current URL."""
+        self._refuse_literal(location, hop=True)
+        try:
+            joined = str(current.join(location))
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise ClientError(f"redirect to an invalid URL {location!r} ({exc})") from None
+        return self._parse_url(joined, hop=True)
+
 
 class _ConnectFailed(Exception):
     pass
-
-
-def _parse_url(url: str, *, hop: bool = False) -> httpx.URL:
-    _refuse_literal(url, hop=hop)
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise ClientError(f"not a valid URL: {url!r} ({exc})") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        what = "redirect to" if hop else "URL"
-        raise ClientError(f"{what} {url!r} is not an http(s) URL")
-    return parsed
 
 
 def _next_method(method: str, status: int) -> str:
@@ -233,24 +244,6 @@ def _next_method(method: str, status: int) -> str:
     if status == 303 or (status in (301, 302) and method == "POST"):
         return "GET"
     return method
-
-
-def _refuse_literal(url: str, *, hop: bool) -> None:
-    """Judge a literal address before any URL parser sees it: httpx rejects some
-    spellings (0300.0.2.2) that browsers accept, and a refusal should say why."""
-    reason = literal_refusal(url) if "//" in url else None  # only URLs with a host
-    if reason:
-        raise TargetNotAllowed(f"{'redirect to ' if hop else ''}{url}: {reason}")
-
-
-def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
-    """The next hop, resolved against the current URL."""
-    _refuse_literal(location, hop=True)
-    try:
-        joined = str(current.join(location))
-    except (httpx.InvalidURL, ValueError) as exc:
-        raise ClientError(f"redirect to an invalid URL {location!r} ({exc})") from None
-    return _parse_url(joined, hop=True)
 
 
 def _sni(url: httpx.URL) -> dict:

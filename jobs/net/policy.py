@@ -9,8 +9,10 @@ form that carries an IPv4 address inside it (IPv4-mapped, IPv4-compatible, NAT64
 6to4) when the carried address is refused. Teredo is refused outright: the client
 address inside it is obfuscated and the tunnel is not a place to scan.
 
-``settings.ALLOWED_TARGET_NETWORKS`` opens networks on purpose (the tests open
-127.0.0.0/8 to reach their own servers).
+A ``Policy`` carries the networks an operator opens on purpose (the job layer builds it
+from ``settings.ALLOWED_TARGET_NETWORKS``; the tests open 127.0.0.0/8 to reach their own
+servers). ``STRICT`` opens nothing, and ``is_public`` asks it: "public" means "a
+strict policy allows it", the one rule for every page and check.
 
 Literal addresses are recognised in every spelling that some resolver or URL parser
 turns into an address: dotted quad, decimal integer (2130706433), octal (0177.0.0.1),
@@ -30,10 +32,10 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
-
-from django.conf import settings
 
 from jobs.net.errors import ClientError, TargetNotAllowed, Unresolvable
 
@@ -149,27 +151,92 @@ def _v4_part_value(part: str) -> int:
 
 # --- judging addresses ------------------------------------------------------------------
 
-
-def is_allowed(ip: IPAddress) -> bool:
-    """True if operations may connect to ``ip``."""
-    return refusal_reason(ip) is None
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def check_address(ip: IPAddress | str) -> IPAddress:
-    """The address (parsed from any spelling) if allowed; TargetNotAllowed if not."""
-    address = parse_literal_ip(ip) if isinstance(ip, str) else ip
-    if address is None:
-        raise ClientError(f"{ip!r} is not an IP address")
-    reason = refusal_reason(address)
-    if reason:
-        raise TargetNotAllowed(f"{address} is not an allowed target: it is {reason}")
-    return address
+@dataclass(frozen=True)
+class Policy:
+    """Which addresses operations may connect to: public ones, plus ``opened`` networks."""
+
+    opened: tuple[IPNetwork, ...] = ()
+
+    @classmethod
+    def opening(cls, networks: Iterable[str | IPNetwork] | None) -> Policy:
+        return cls(tuple(ipaddress.ip_network(n, strict=False) for n in networks or ()))
+
+    def is_allowed(self, ip: IPAddress) -> bool:
+        """True if operations may connect to ``ip``."""
+        return self.refusal_reason(ip) is None
+
+    def check_address(self, ip: IPAddress | str) -> IPAddress:
+        """The address (parsed from any spelling) if allowed; TargetNotAllowed if not."""
+        address = parse_literal_ip(ip) if isinstance(ip, str) else ip
+        if address is None:
+            raise ClientError(f"{ip!r} is not an IP address")
+        reason = self.refusal_reason(address)
+        if reason:
+            raise TargetNotAllowed(f"{address} is not an allowed target: it is {reason}")
+        return address
+
+    def refusal_reason(self, ip: IPAddress) -> str | None:
+        """Why ``ip`` is refused (a phrase such as "a loopback address"), or None."""
+        if self._opens(ip):
+            return None
+        return non_public_reason(ip)
+
+    def _opens(self, ip: IPAddress) -> bool:
+        mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+        address = mapped or ip
+        return any(address.version == net.version and address in net for net in self.opened)
+
+    def literal_refusal(self, value: str) -> str | None:
+        """For submit-time checks: why ``value`` (a host or URL) is refused, or None.
+
+        Only literal addresses (in any spelling) and localhost names are judged here;
+        other names are judged when the job resolves them.
+        """
+        host = extract_host(value)
+        if not host:
+            return None
+        if is_localhost_name(host):
+            return f"{host} is a loopback name"
+        ip = parse_literal_ip(host)
+        if ip is None:
+            return None
+        reason = self.refusal_reason(ip)
+        return f"{host} is {reason}" if reason else None
+
+    async def resolve_and_check(self, host: str, dns: DnsClient) -> list[IPAddress]:
+        """The addresses to connect to for ``host``, all of them allowed (IPv4 first).
+
+        Raises TargetNotAllowed if the host is, or resolves to, any refused address,
+        and Unresolvable if it has no address or no DNS server answered.
+        """
+        literal = parse_literal_ip(host)
+        if literal is not None:
+            return [self.check_address(literal)]
+        if is_localhost_name(host):
+            raise TargetNotAllowed(f"{host} is a loopback name")
+        addresses = await _lookup(host, dns)
+        for address in addresses:
+            reason = self.refusal_reason(address)
+            if reason:
+                raise TargetNotAllowed(f"{host} resolves to {address}, which is {reason}")
+        return addresses
 
 
-def refusal_reason(ip: IPAddress) -> str | None:
-    """Why ``ip`` is refused (a phrase such as "a loopback address"), or None if allowed."""
-    if _in_allowed_networks(ip):
-        return None
+STRICT = Policy()
+
+
+def is_public(address: str | IPAddress) -> bool:
+    """True for an address a strict policy allows; text that is no address counts as
+    public (there is nothing to warn about)."""
+    ip = parse_literal_ip(address) if isinstance(address, str) else address
+    return ip is None or non_public_reason(ip) is None
+
+
+def non_public_reason(ip: IPAddress) -> str | None:
+    """Why ``ip`` is not a public address, or None: the rule before any opened network."""
     if isinstance(ip, ipaddress.IPv4Address):
         return _blocked_reason(ip, BLOCKED_V4) or _not_global_reason(ip)
     return _ipv6_reason(ip)
@@ -178,11 +245,11 @@ def refusal_reason(ip: IPAddress) -> str | None:
 def _ipv6_reason(ip: ipaddress.IPv6Address) -> str | None:
     embedded = _embedded_ipv4(ip)
     if embedded is not None:
-        inner = refusal_reason(embedded)
+        inner = non_public_reason(embedded)
         if inner:
             return f"an IPv6 form of {embedded}, {inner}"
         if ip.ipv4_mapped is not None or ip in NAT64_V6 or _is_ipv4_compatible(ip):
-            return None  # the connection really goes to the (allowed) IPv4 address
+            return None  # the connection really goes to the (public) IPv4 address
     reason = _blocked_reason(ip, BLOCKED_V6)
     if reason:
         return reason
@@ -216,12 +283,6 @@ def _not_global_reason(ip: IPAddress) -> str | None:
     return None if ip.is_global else "not a globally routable address"
 
 
-def _in_allowed_networks(ip: IPAddress) -> bool:
-    address = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped else ip
-    networks = getattr(settings, "ALLOWED_TARGET_NETWORKS", None) or []
-    return any(address in ipaddress.ip_network(net, strict=False) for net in networks)
-
-
 # --- hosts and URLs ----------------------------------------------------------------------
 
 
@@ -229,24 +290,6 @@ def is_localhost_name(host: str) -> bool:
     """Names that every stack resolves to loopback without asking DNS."""
     name = _clean_host(host)
     return name in LOCALHOST_NAMES or name.endswith(".localhost")
-
-
-def literal_refusal(value: str) -> str | None:
-    """For submit-time checks: why ``value`` (a host or URL) is refused, or None.
-
-    Only literal addresses (in any spelling) and localhost names are judged here; other
-    names are judged when the job resolves them.
-    """
-    host = extract_host(value)
-    if not host:
-        return None
-    if is_localhost_name(host):
-        return f"{host} is a loopback name"
-    ip = parse_literal_ip(host)
-    if ip is None:
-        return None
-    reason = refusal_reason(ip)
-    return f"{host} is {reason}" if reason else None
 
 
 def extract_host(value: str) -> str:
@@ -266,25 +309,6 @@ def _strip_port(authority: str) -> str:
     if authority.count(":") == 1:
         return authority.split(":", 1)[0]
     return authority
-
-
-async def resolve_and_check(host: str, dns: DnsClient) -> list[IPAddress]:
-    """The addresses to connect to for ``host``, all of them allowed (IPv4 first).
-
-    Raises TargetNotAllowed if the host is, or resolves to, any refused address, and
-    Unresolvable if it has no address or no DNS server answered.
-    """
-    literal = parse_literal_ip(host)
-    if literal is not None:
-        return [check_address(literal)]
-    if is_localhost_name(host):
-        raise TargetNotAllowed(f"{host} is a loopback name")
-    addresses = await _lookup(host, dns)
-    for address in addresses:
-        reason = refusal_reason(address)
-        if reason:
-            raise TargetNotAllowed(f"{host} resolves to {address}, which is {reason}")
-    return addresses
 
 
 async def _lookup(host: str, dns: DnsClient) -> list[IPAddress]:

@@ -27,19 +27,18 @@ import ipaddress
 import resource
 import select
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 from jobs.net import services
+from jobs.net.banners import grab_banner
 from jobs.net.errors import ClientError
-from jobs.net.policy import check_address, parse_literal_ip
+from jobs.net.policy import STRICT, Policy, parse_literal_ip
 from jobs.net.services import COMMON_PORTS
-from jobs.net.streams import close_stream
 
-__all__ = ["COMMON_PORTS", "PortResult", "PortScan", "parse_ports", "scan", "connect_scan"]
+__all__ = ["COMMON_PORTS", "PortResult", "PortScan", "PortScanner", "parse_ports", "scan"]
 
 MAX_SPEC_ITEMS = 1000
 BATCH = 128
@@ -128,27 +127,43 @@ async def scan(
     banners: bool = True,
     banner_timeout: float = 2.0,
     deadline: float | None = None,
+    policy: Policy = STRICT,
 ) -> PortScan:
     """Connect-scan ``address`` (an IP literal, checked by policy) and read banners.
 
     ``deadline`` is a ``time.monotonic()`` value; a scan that reaches it stops and
     returns what it found with ``complete=False``.
     """
-    ip = _approved(address)
+    ip = _approved(address, policy)
     wanted = list(COMMON_PORTS if ports is None else ports)
     started = time.monotonic()
     found, complete = await _connect_in_thread(ip, wanted, timeout, concurrency, deadline)
     results = [PortResult(port, service=services.service_name(port)) for port in found]
     if banners and results:
-        await _read_banners(ip, results, banner_timeout, deadline)
+        await _read_banners(ip, results, banner_timeout, deadline, policy)
     return PortScan(ip, results, len(wanted), time.monotonic() - started, complete)
 
 
-def _approved(address: str) -> str:
+def _approved(address: str, policy: Policy) -> str:
     ip = parse_literal_ip(address)
     if ip is None:
         raise ClientError(f"{address!r} is not an IP address")
-    return str(check_address(ip))
+    return str(policy.check_address(ip))
+
+
+@dataclass
+class PortScanner:
+    """``scan`` with its settings bound: what the job context hands to operations."""
+
+    policy: Policy = STRICT
+    timeout: float = 1.0
+    concurrency: int = 2000
+    banners: bool = True
+
+    async def scan(self, address: str, ports: Sequence[int] | None = None, *,
+                   deadline: float | None = None) -> PortScan:  # fmt: skip
+        return await scan(address, ports, timeout=self.timeout, concurrency=self.concurrency,
+                          banners=self.banners, deadline=deadline, policy=self.policy)
 
 
 async def _connect_in_thread(ip, ports, timeout, concurrency, deadline) -> tuple[list[int], bool]:
@@ -166,22 +181,6 @@ def _scan_with_status(ip, ports, timeout, concurrency, stop, deadline) -> tuple[
     scanner = _ConnectScanner(ip, timeout, concurrency)
     found = scanner.run(ports, stop, deadline)
     return found, scanner.complete
-
-
-def connect_scan(
-    address: str,
-    ports: Sequence[int],
-    *,
-    timeout: float = 1.0,
-    concurrency: int = 2000,
-    stop: threading.Event | None = None,
-    deadline: float | None = None,
-) -> list[int]:
-    """The blocking core: open ports of ``address`` among ``ports``, sorted.
-
-    The address must already have passed the policy (``scan`` does that).
-    """
-    return _ConnectScanner(address, timeout, concurrency).run(ports, stop, deadline)
 
 
 class _ConnectScanner:
@@ -346,14 +345,15 @@ def _fd_budget() -> int:
 # --- banners ---------------------------------------------------------------------------
 
 
-async def _read_banners(ip: str, results: list[PortResult], timeout: float, deadline) -> None:
+async def _read_banners(ip: str, results: list[PortResult], timeout: float, deadline,
+                        policy: Policy) -> None:  # fmt: skip
     limit = asyncio.Semaphore(BANNER_CONCURRENCY)
     if deadline:
         timeout = max(0.1, min(timeout, deadline - time.monotonic()))
 
     async def one(result: PortResult) -> None:
         async with limit:
-            service, banner = await grab_banner(ip, result.port, timeout)
+            service, banner = await grab_banner(ip, result.port, timeout, policy=policy)
             result.service = service or result.service
             result.banner = banner
 
@@ -361,97 +361,3 @@ async def _read_banners(ip: str, results: list[PortResult], timeout: float, dead
     await asyncio.gather(*(one(r) for r in results[:MAX_BANNERS]))
 
 
-async def grab_banner(ip: str, port: int, timeout: float = 2.0) -> tuple[str | None, str | None]:
-    """(service, banner) for an open port; (table name, None) when it stays silent."""
-    check_address(ip)
-    if port in services.TLS_PORTS:
-        return await _tls_banner(ip, port, timeout) or (services.service_name(port), None)
-    try:
-        data = await asyncio.wait_for(_converse(ip, port, timeout), timeout * 0.6 + 0.5)
-    except (TimeoutError, OSError):
-        data = b""
-    if not data:
-        # Silent to plaintext and closed on us: TLS servers do exactly that.
-        found = await _tls_banner(ip, port, timeout * 0.4)
-        return found or (services.service_name(port), None)
-    service, banner = services.classify(data, port)
-    if service == "ssl":
-        return await _tls_banner(ip, port, timeout) or (service, banner)
-    if service == "redis" and not data.startswith(b"+PONG") and b"NOAUTH" not in data:
-        banner = await _redis_ping(ip, port, timeout) or banner
-    return service, banner
-
-
-async def _tls_banner(ip: str, port: int, timeout: float) -> tuple[str, str] | None:
-    """("https", status and Server) or ("ssl", version) if the port speaks TLS."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE  # identifying the service, not trusting it
-    try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(ip, port, ssl=context, server_hostname=""), timeout
-        )
-    except (TimeoutError, OSError, ssl.SSLError):
-        return None
-    version = writer.get_extra_info("ssl_object").version()
-    try:
-        writer.write(b"HEAD / HTTP/1.0\r\n\r\n")
-        await writer.drain()
-        data = await _read_some(reader, timeout / 2)
-    except (OSError, ssl.SSLError):
-        data = b""
-    finally:
-        await close_stream(writer)
-    service, banner = services.classify(data, port) if data else (None, None)
-    if service == "http":
-        return "https", f"{banner} | {version}"
-    return "ssl", version
-
-
-async def _converse(ip: str, port: int, timeout: float) -> bytes:
-    reader, writer = await asyncio.wait_for(asyncio.open_connection(ip, port), timeout)
-    try:
-        # Services that speak first (SSH, FTP, SMTP) do so at once; HTTP never does.
-        # The shares of ``timeout`` (0.3 + 0.3, and 0.4 for a TLS attempt after) keep one
-        # port's banner within the timeout whatever the port does.
-        passive = 0 if port in services.HTTP_PORTS else timeout * 0.3
-        data = await _read_some(reader, passive)
-        if not data:
-            writer.write(services.probe_for(port))
-            await writer.drain()
-            data = await _read_some(reader, timeout * 0.3)
-        return data
-    finally:
-        await close_stream(writer)
-
-
-async def _read_some(reader: asyncio.StreamReader, wait: float) -> bytes:
-    if wait <= 0:
-        return b""
-    try:
-        data = await asyncio.wait_for(reader.read(1024), wait)
-    except TimeoutError:
-        return b""
-    # A second short read catches the rest of a banner split across packets.
-    try:
-        data += await asyncio.wait_for(reader.read(1024), 0.05)
-    except (TimeoutError, OSError):
-        pass
-    return data
-
-
-async def _redis_ping(ip: str, port: int, timeout: float) -> str | None:
-    """Ask a Redis-looking service for PONG: it tells whether it wants a password."""
-    try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(ip, port), timeout)
-    except (TimeoutError, OSError):
-        return None
-    try:
-        writer.write(b"PING\r\n")
-        await writer.drain()
-        data = await _read_some(reader, timeout)
-    except OSError:
-        return None
-    finally:
-        await close_stream(writer)
-    return services.printable(data) if data else None

@@ -12,26 +12,32 @@ the host name:
 Old versions need OpenSSL's security level 0 to be offered at all. When the local
 OpenSSL cannot offer a version, the answer is ``"unsupported_by_client"`` instead of
 ``False``, so "the server refuses TLS 1.0" is never confused with "we could not ask".
+
+The chain the server presents is read through pyOpenSSL (``get_peer_cert_chain``): the
+standard library publishes it only from Python 3.13 (``get_unverified_chain``), and
+pyOpenSSL is PyCA's maintained binding, released together with ``cryptography``.
+Certificates are read and matched to the host in ``certificates.py``.
 """
 
 from __future__ import annotations
 
-import _ssl  # the DER encoding constant for the private chain API
 import asyncio
-import datetime as dt
-import hashlib
-import ipaddress
+import select
+import socket
 import ssl
+import threading
+import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.serialization import Encoding
+from OpenSSL import SSL
 
+from jobs.net.certificates import Certificate, hostname_matches, parse_certificate, subject
 from jobs.net.dns import DnsClient
 from jobs.net.errors import ClientError
-from jobs.net.policy import check_address, parse_literal_ip, resolve_and_check
+from jobs.net.policy import STRICT, Policy, parse_literal_ip
 from jobs.net.streams import close_stream
 
 UNSUPPORTED_BY_CLIENT = "unsupported_by_client"
@@ -46,42 +52,6 @@ with warnings.catch_warnings():
     }
 _HAS = {"TLSv1.0": ssl.HAS_TLSv1, "TLSv1.1": ssl.HAS_TLSv1_1,
         "TLSv1.2": ssl.HAS_TLSv1_2, "TLSv1.3": ssl.HAS_TLSv1_3}  # fmt: skip
-
-
-@dataclass
-class Certificate:
-    subject: str
-    issuer: str
-    subject_cn: str | None
-    issuer_cn: str | None
-    sans: list[str]
-    not_before: dt.datetime
-    not_after: dt.datetime
-    days_left: int
-    key_type: str
-    key_size: int | None
-    signature_algorithm: str
-    serial: str
-    sha256: str
-    self_signed: bool
-    chain: list[str] = field(default_factory=list)
-    chain_valid: bool | None = None
-    chain_error: str | None = None
-    hostname_match: bool | None = None
-
-    def as_dict(self) -> dict:
-        return {
-            "subject": self.subject, "issuer": self.issuer,
-            "subjectCommonName": self.subject_cn, "issuerCommonName": self.issuer_cn,
-            "notBefore": _iso(self.not_before), "notAfter": _iso(self.not_after),
-            "daysLeft": self.days_left, "sans": self.sans,
-            "keyType": self.key_type, "keySize": self.key_size,
-            "signatureAlgorithm": self.signature_algorithm,
-            "serialNumber": self.serial, "sha256": self.sha256,
-            "selfSigned": self.self_signed, "chainValid": self.chain_valid,
-            "chainError": self.chain_error, "hostnameMatch": self.hostname_match,
-            "chain": self.chain,
-        }  # fmt: skip
 
 
 @dataclass
@@ -111,12 +81,13 @@ async def inspect(
     dns: DnsClient | None = None,
     timeout: float = 5.0,
     ca_file: str | None = None,
+    policy: Policy = STRICT,
 ) -> TlsReport:
     """Probe ``host:port``. ``address`` pins the IP (checked by policy); otherwise the
     host is resolved and checked. Raises ClientError if no TLS handshake succeeds."""
-    ip = await _approved_address(host, address, dns)
+    ip = await _approved_address(host, address, dns, policy)
     sni = None if parse_literal_ip(host) else host.rstrip(".")
-    first = await _handshake(ip, port, sni, _context(None, verify=False), timeout)
+    first = await _presented(ip, port, sni, timeout)
     if isinstance(first, Exception):
         raise ClientError(_describe(first, ip, port))
     version, cipher, chain_der = first
@@ -127,10 +98,26 @@ async def inspect(
     return TlsReport(host, ip, port, protocols, version, cipher, certificate)
 
 
-async def _approved_address(host: str, address: str | None, dns: DnsClient | None) -> str:
+@dataclass
+class TlsClient:
+    """``inspect`` with its settings bound: what the job context hands to operations."""
+
+    dns: DnsClient | None = None
+    policy: Policy = STRICT
+    timeout: float = 5.0
+    ca_file: str | None = None
+
+    async def inspect(self, host: str, port: int = 443, *, address: str | None = None,
+                      timeout: float | None = None) -> TlsReport:  # fmt: skip
+        return await inspect(host, port, address=address, dns=self.dns, policy=self.policy,
+                             timeout=timeout or self.timeout, ca_file=self.ca_file)
+
+
+async def _approved_address(host: str, address: str | None, dns: DnsClient | None,
+                            policy: Policy) -> str:  # fmt: skip
     if address is not None:
-        return str(check_address(address))
-    return str((await resolve_and_check(host, dns or DnsClient()))[0])
+        return str(policy.check_address(address))
+    return str((await policy.resolve_and_check(host, dns or DnsClient()))[0])
 
 
 # --- handshakes --------------------------------------------------------------------------
@@ -156,8 +143,75 @@ def _context(version: ssl.TLSVersion | None, *, verify: bool, ca_file: str | Non
     return context
 
 
+async def _presented(ip: str, port: int, sni: str | None, timeout: float):
+    """(version, cipher, DER chain) of a handshake that accepts anything; or the error.
+
+    The connection is made here; pyOpenSSL's handshake runs in a thread that gives up
+    at the deadline or as soon as the caller stops waiting (``stop``).
+    """
+    deadline = time.monotonic() + timeout
+    try:
+        sock = await asyncio.wait_for(_connect(ip, port), timeout)
+    except (OSError, TimeoutError) as exc:
+        return exc
+    stop = threading.Event()
+    try:
+        return await asyncio.to_thread(_presented_blocking, sock, sni, deadline, stop)
+    finally:
+        stop.set()
+
+
+async def _connect(ip: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    try:
+        await asyncio.get_running_loop().sock_connect(sock, (ip, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _presented_blocking(sock: socket.socket, sni: str | None, deadline: float,
+                        stop: threading.Event):  # fmt: skip
+    context = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    context.set_verify(SSL.VERIFY_NONE)
+    context.set_min_proto_version(0)  # the lowest this OpenSSL can speak
+    context.set_cipher_list(b"ALL:@SECLEVEL=0")
+    connection = SSL.Connection(context, sock)
+    try:
+        if sni:
+            connection.set_tlsext_host_name(sni.encode("ascii"))
+        connection.set_connect_state()
+        _drive_handshake(connection, sock, deadline, stop)
+        chain = connection.get_peer_cert_chain(as_cryptography=True) or []
+        return (connection.get_protocol_version_name(), connection.get_cipher_name(),
+                [cert.public_bytes(Encoding.DER) for cert in chain])
+    except (OSError, SSL.Error, TimeoutError) as exc:
+        return exc
+    finally:
+        sock.close()
+
+
+def _drive_handshake(connection: SSL.Connection, sock: socket.socket, deadline: float,
+                     stop: threading.Event) -> None:  # fmt: skip
+    # The socket is non-blocking: wait for it in short slices so a caller that gave up
+    # (``stop``) frees this thread at once.
+    while True:
+        try:
+            connection.do_handshake()
+            return
+        except (SSL.WantReadError, SSL.WantWriteError) as exc:
+            left = deadline - time.monotonic()
+            if left <= 0 or stop.is_set():
+                raise TimeoutError("handshake timed out") from None
+            reading = isinstance(exc, SSL.WantReadError)
+            select.select([sock] if reading else [], [] if reading else [sock], [],
+                          min(left, 0.1))
+
+
 async def _handshake(ip: str, port: int, sni: str | None, context, timeout: float):
-    """(version, cipher, DER chain) on success; the exception on failure."""
+    """(version, cipher) on success; the exception on failure."""
     try:
         _reader, writer = await asyncio.wait_for(
             asyncio.open_connection(
@@ -170,19 +224,9 @@ async def _handshake(ip: str, port: int, sni: str | None, context, timeout: floa
     try:
         ssl_object = writer.get_extra_info("ssl_object")
         cipher = ssl_object.cipher()
-        return ssl_object.version(), cipher[0] if cipher else None, _chain_der(ssl_object)
+        return ssl_object.version(), cipher[0] if cipher else None
     finally:
         await close_stream(writer)
-
-
-def _chain_der(ssl_object) -> list[bytes]:
-    leaf = ssl_object.getpeercert(binary_form=True)
-    # The presented chain is not public API before Python 3.13; fall back to the leaf.
-    getter = getattr(getattr(ssl_object, "_sslobj", None), "get_unverified_chain", None)
-    chain = getter() if getter else None
-    if not chain:
-        return [leaf] if leaf else []
-    return [cert.public_bytes(_ssl.ENCODING_DER) for cert in chain]
 
 
 async def _probe_protocols(ip: str, port: int, sni: str | None, timeout: float) -> dict:
@@ -232,9 +276,22 @@ def _describe(exc: BaseException, ip: str, port: int) -> str:
         return f"connection to {ip}:{port} refused"
     if isinstance(exc, ssl.SSLError):
         return f"TLS handshake with {ip}:{port} failed: {exc.reason or exc}"
+    if isinstance(exc, SSL.Error):
+        return f"TLS handshake with {ip}:{port} failed: {_openssl_reason(exc)}"
     if isinstance(exc, OSError):
         return f"cannot connect to {ip}:{port}: {exc.strerror or exc}"
     return f"TLS handshake with {ip}:{port} failed: {exc or type(exc).__name__}"
+
+
+def _openssl_reason(exc: SSL.Error) -> str:
+    # pyOpenSSL errors carry [(library, function, reason)]; a closed socket carries
+    # (-1, "Unexpected EOF").
+    details = exc.args[0] if exc.args else None
+    if isinstance(details, list) and details and isinstance(details[0], tuple):
+        return str(details[0][-1])
+    if isinstance(exc, SSL.SysCallError) and len(exc.args) == 2:
+        return str(exc.args[1])
+    return str(exc) or type(exc).__name__
 
 
 # --- certificates ------------------------------------------------------------------------
@@ -244,108 +301,12 @@ def _certificate(chain_der: list[bytes], host: str, chain_check) -> Certificate 
     if not chain_der:
         return None
     certificate = parse_certificate(chain_der[0])
-    certificate.chain = [_subject(x509.load_der_x509_certificate(d)) for d in chain_der]
+    certificate.chain = [subject(x509.load_der_x509_certificate(d)) for d in chain_der]
     certificate.chain_valid, certificate.chain_error = chain_check
-    certificate.hostname_match = hostname_matches(host, certificate.sans, certificate.subject_cn)
+    certificate.hostname_match = hostname_matches(host, x509.load_der_x509_certificate(
+        chain_der[0]))
     return certificate
 
 
-def parse_certificate(der: bytes, now: dt.datetime | None = None) -> Certificate:
-    """The facts about one DER certificate that a report needs."""
-    cert = x509.load_der_x509_certificate(der)
-    now = now or dt.datetime.now(dt.UTC)
-    key_type, key_size = _key_facts(cert.public_key())
-    not_after = cert.not_valid_after_utc
-    return Certificate(
-        subject=_subject(cert),
-        issuer=cert.issuer.rfc4514_string(),
-        subject_cn=_common_name(cert.subject),
-        issuer_cn=_common_name(cert.issuer),
-        sans=_sans(cert),
-        not_before=cert.not_valid_before_utc,
-        not_after=not_after,
-        days_left=(not_after - now).days,
-        key_type=key_type,
-        key_size=key_size,
-        signature_algorithm=_signature_name(cert),
-        serial=format(cert.serial_number, "x"),
-        sha256=hashlib.sha256(der).hexdigest(),
-        self_signed=_self_signed(cert),
-    )
-
-
-def _subject(cert: x509.Certificate) -> str:
-    return cert.subject.rfc4514_string()
-
-
-def _common_name(name: x509.Name) -> str | None:
-    values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(values[0].value) if values else None
-
-
-def _sans(cert: x509.Certificate) -> list[str]:
-    try:
-        extension = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-    except x509.ExtensionNotFound:
-        return []
-    names = extension.value.get_values_for_type(x509.DNSName)
-    addresses = [str(ip) for ip in extension.value.get_values_for_type(x509.IPAddress)]
-    return [*names, *addresses]
-
-
-def _key_facts(key) -> tuple[str, int | None]:
-    if isinstance(key, rsa.RSAPublicKey):
-        return "RSA", key.key_size
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return f"EC ({key.curve.name})", key.key_size
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return "Ed25519", 256
-    if isinstance(key, ed448.Ed448PublicKey):
-        return "Ed448", 456
-    if isinstance(key, dsa.DSAPublicKey):
-        return "DSA", key.key_size
-    return type(key).__name__, None
-
-
-def _signature_name(cert: x509.Certificate) -> str:
-    oid = cert.signature_algorithm_oid
-    return getattr(oid, "_name", None) or oid.dotted_string
-
-
-def _self_signed(cert: x509.Certificate) -> bool:
-    if cert.issuer != cert.subject:
-        return False
-    try:
-        cert.verify_directly_issued_by(cert)
-    except Exception:  # any failure (bad signature, odd key type): not self-issued
-        return False
-    return True
-
-
-def hostname_matches(host: str, sans: list[str], common_name: str | None = None) -> bool:
-    """RFC 6125 matching: SANs (a leftmost "*" label), the CN only if there are no SANs."""
-    literal = parse_literal_ip(host)
-    if literal is not None:
-        return any(_same_ip(literal, san) for san in sans)
-    name = host.lower().rstrip(".")
-    patterns = [s for s in sans if parse_literal_ip(s) is None] or [common_name or ""]
-    return any(_name_matches(p.lower().rstrip("."), name) for p in patterns if p)
-
-
-def _same_ip(ip, san: str) -> bool:
-    try:
-        return ipaddress.ip_address(san) == ip
-    except ValueError:
-        return False
-
-
-def _name_matches(pattern: str, name: str) -> bool:
-    if not pattern.startswith("*."):
-        return pattern == name
-    first, _, rest = name.partition(".")
-    return bool(first) and rest == pattern[2:]
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
+__all__ = ["UNSUPPORTED_BY_CLIENT", "Certificate", "TlsClient", "TlsReport", "hostname_matches",
+           "inspect", "parse_certificate"]

@@ -19,12 +19,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-import idna
-from django.conf import settings
-
 from jobs.net.dns import DnsClient
 from jobs.net.errors import ClientError, TargetNotAllowed
-from jobs.net.policy import resolve_and_check
+from jobs.net.names import NotAName, ascii_name
+from jobs.net.policy import STRICT, Policy
 from jobs.net.streams import close_stream
 
 IANA_SERVER = "whois.iana.org"
@@ -85,12 +83,13 @@ class WhoisClient:
         server: str | None = None,
         *,
         dns: DnsClient | None = None,
+        policy: Policy = STRICT,
         timeout: float = 10.0,
         max_referrals: int = 2,
     ):
-        configured = getattr(settings, "WHOIS_SERVER", "") if server is None else server
-        self.server = configured or IANA_SERVER
+        self.server = server or IANA_SERVER
         self.dns = dns
+        self.policy = policy
         self.timeout = timeout
         self.max_referrals = max_referrals
 
@@ -118,7 +117,7 @@ class WhoisClient:
         host, port = split_server(server)
         dns = self.dns or DnsClient()
         try:
-            ip = (await resolve_and_check(host, dns))[0]
+            ip = (await self.policy.resolve_and_check(host, dns))[0]
         except TargetNotAllowed as exc:
             raise TargetNotAllowed(f"WHOIS server {server}: {exc.message}") from None
         try:
@@ -158,8 +157,8 @@ def split_server(server: str) -> tuple[str, int]:
 def _ascii(query: str) -> str:
     query = query.strip().rstrip(".")
     try:
-        return idna.encode(query, uts46=True).decode("ascii")
-    except idna.IDNAError:
+        return ascii_name(query)
+    except NotAName:
         return query  # not a domain name (an IP, a handle): ask as given
 
 

@@ -10,8 +10,12 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 
+from jobs import clients
 from jobs.net.dns import DnsAnswer, DnsClient
 from jobs.net.http import HttpClient
+from jobs.net.policy import Policy
+from jobs.net.ports import PortScanner
+from jobs.net.tls import TlsClient
 from jobs.net.whois import WhoisClient
 
 
@@ -97,17 +101,30 @@ class Context:
         await sync_to_async(self.check, thread_sensitive=True)()
 
     # --- configured network clients: operations get them here, never build their own ---
+    # (jobs.clients reads the settings; every client shares the job's target policy and
+    # reports its DNS answers to the recorder.)
+
+    @property
+    def policy(self) -> Policy:
+        return clients.target_policy()
 
     def dns(self, **options: Any) -> DnsClient:
-        return DnsClient(observer=self.recorder, **options)
+        return clients.dns(observer=self.recorder, **options)
 
     def http(self, **options: Any) -> HttpClient:
         options.setdefault("dns", self.dns())
-        return HttpClient(**options)
+        return clients.http(**options)
 
     def whois(self, **options: Any) -> WhoisClient:
         options.setdefault("dns", self.dns())
-        return WhoisClient(**options)
+        return clients.whois(**options)
+
+    def tls(self, **options: Any) -> TlsClient:
+        options.setdefault("dns", self.dns())
+        return clients.tls(**options)
+
+    def ports(self, **options: Any) -> PortScanner:
+        return clients.ports(**options)
 
     def _check_time(self) -> None:
         if time.monotonic() > self.deadline:

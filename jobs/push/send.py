@@ -23,10 +23,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from jobs import clients
 from jobs.api import whisper
 from jobs.models import Job
 from jobs.net.errors import ClientError, TargetNotAllowed
-from jobs.net.http import HttpClient
 from jobs.push import signing
 from jobs.push.models import (
     CallbackSecret,
@@ -143,8 +143,8 @@ async def _post_all(requests) -> list[Outcome]:
 
 async def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     """One POST; never raises."""
-    client = HttpClient(timeout=settings.WEBHOOK_TIMEOUT_SECONDS, max_body=EXCERPT * 4,
-                        user_agent=USER_AGENT)
+    client = clients.http(timeout=settings.WEBHOOK_TIMEOUT_SECONDS, max_body=EXCERPT * 4,
+                          user_agent=USER_AGENT)
     started = time.monotonic()
     try:
         response = await client.fetch(url, method="POST", headers=headers, content=body,

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 
-from jobs.net.policy import literal_refusal
+from jobs.clients import target_policy
 
 URL_MAX_LENGTH = 2000
 
@@ -28,7 +28,7 @@ def callback_problem(url: Any) -> str | None:
         return "must be an http(s) URL"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "must be an http(s) URL"
-    reason = literal_refusal(url)
+    reason = target_policy().literal_refusal(url)
     return f"refused: {reason}" if reason else None
 
 

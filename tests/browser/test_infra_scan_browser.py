@@ -52,3 +52,32 @@ def test_completed_scan_reads_well_on_desktop_and_phone(browser, live_service, a
     assert phone.evaluate("e => getComputedStyle(e, '::before').content", cell.element_handle()) \
         == '"Banner"'
     screenshot(phone, "infra-scan-result-phone")
+
+
+def test_a_proxy_crowd_is_one_row_and_tables_sort_in_place(browser, live_service, account,
+                                                          problems):
+    ports = [{"port": p, "protocol": "tcp", "state": "open", "service": None,
+              "banner": "HTTP/1.1 403 Forbidden"} for p in range(8000, 8300)]
+    ports += [{"port": 22, "protocol": "tcp", "state": "open", "service": "ssh",
+               "banner": "SSH-2.0-OpenSSH_9.6"},
+              {"port": 6379, "protocol": "tcp", "state": "open", "service": "redis",
+               "banner": "+PONG"}]
+    job = scan_job(account["org"], scan_result("ports", ports=ports))
+    page = problems.watch(browser.new_context(viewport=DESKTOP).new_page())
+    sign_in(page, live_service.url, account)
+    page.goto(f"{live_service.url}/jobs/{job.pk}/#is-ports")
+    section = page.locator("#is-ports")
+    assert "300 of them gave the same answer" in section.inner_text()
+    rows = section.locator("tbody tr")
+    assert rows.count() == 3
+    assert "same answer on 300 ports (8000-8299)" in rows.nth(2).inner_text()
+    # Sorting by port, descending, swaps the table in place (htmx), no page load.
+    header = section.locator("th", has_text="Port").first
+    for order in ("ascending", "descending"):
+        header.get_by_role("link").click()
+        page.wait_for_function("document.querySelector('#is-ports th[aria-sort]')"
+                               f"?.getAttribute('aria-sort') === '{order}'")
+    page.wait_for_function("document.querySelector('#is-ports tbody tr').innerText"
+                           ".includes('same answer')")
+    assert "6379" in rows.nth(1).inner_text() and "22" in rows.nth(2).inner_text()
+    screenshot(page, "infra-scan-port-crowd")

@@ -3,6 +3,7 @@ import time
 
 import pytest
 
+from jobs import clients
 from jobs.net.dns import DnsAnswer, DnsClient
 from tests.servers.tcp_server import free_port
 
@@ -31,7 +32,7 @@ def zone(dns_zone):
 
 
 def test_record_types(zone):
-    client = DnsClient()
+    client = clients.dns()
     a, aaaa, mx, ns, txt, caa, soa = run(
         client.query_many(
             [("example.test", t) for t in ("A", "AAAA", "MX", "NS", "TXT", "CAA", "SOA")]
@@ -48,15 +49,15 @@ def test_record_types(zone):
 
 
 def test_cname_is_followed(zone):
-    answer = run(DnsClient().query("www.example.test", "A"))
+    answer = run(clients.dns().query("www.example.test", "A"))
     assert answer.ok and sorted(answer.records) == ["192.0.2.10", "192.0.2.11"]
-    cname = run(DnsClient().query("www.example.test", "CNAME"))
+    cname = run(clients.dns().query("www.example.test", "CNAME"))
     assert cname.records == ["example.test."]
 
 
 def test_nxdomain_nodata_servfail_refused_and_timeout_are_told_apart(zone):
     zone.servfail("broken.example.test").refuse("nope.example.test").silent("slow.example.test")
-    client = DnsClient(timeout=0.5)
+    client = clients.dns(timeout=0.5)
     answers = run(
         client.query_many(
             [
@@ -78,48 +79,48 @@ def test_nxdomain_nodata_servfail_refused_and_timeout_are_told_apart(zone):
 def test_timeout_is_kept(zone):
     zone.silent("slow.example.test")
     started = time.monotonic()
-    answer = run(DnsClient(timeout=0.4).query("slow.example.test", "A"))
+    answer = run(clients.dns(timeout=0.4).query("slow.example.test", "A"))
     assert answer.status == "TIMEOUT"
     assert time.monotonic() - started < 1.0
 
 
 def test_wildcards(zone):
-    answer = run(DnsClient().query("anything.at.all.wild.test", "A"))
+    answer = run(clients.dns().query("anything.at.all.wild.test", "A"))
     assert answer.records == ["192.0.2.99"]
 
 
 def test_addresses_lists_ipv4_first(zone):
-    assert run(DnsClient().addresses("example.test")) == [
+    assert run(clients.dns().addresses("example.test")) == [
         "192.0.2.10", "192.0.2.11", "2001:db8::10",
     ]  # fmt: skip
-    assert run(DnsClient().addresses("missing.example.test")) == []
+    assert run(clients.dns().addresses("missing.example.test")) == []
 
 
 def test_reverse(zone):
-    answer = run(DnsClient().reverse("192.0.2.10"))
+    answer = run(clients.dns().reverse("192.0.2.10"))
     assert answer.rtype == "PTR" and answer.records == ["example.test."]
-    assert run(DnsClient().reverse("not-an-ip")).status == "ERROR"
+    assert run(clients.dns().reverse("not-an-ip")).status == "ERROR"
 
 
 def test_large_answers_fall_back_to_tcp(zone, dns_server):
     for i in range(30):
         zone.add("big.example.test", "TXT", f"{i:02d}-" + "x" * 200)
-    answer = run(DnsClient().query("big.example.test", "TXT"))
+    answer = run(clients.dns().query("big.example.test", "TXT"))
     assert answer.ok and len(answer.records) == 30
 
 
 def test_malformed_names_are_errors_not_exceptions(zone):
-    answer = run(DnsClient().query("bad..name.test", "A"))
+    answer = run(clients.dns().query("bad..name.test", "A"))
     assert answer.status == "ERROR" and answer.error
 
 
 def test_unicode_names_are_sent_as_idna(zone, dns_server):
     zone.add("xn--bcher-kva.test", "A", "192.0.2.50")
-    assert run(DnsClient().query("bücher.test", "A")).records == ["192.0.2.50"]
+    assert run(clients.dns().query("bücher.test", "A")).records == ["192.0.2.50"]
 
 
 def test_many_queries_are_bounded_and_all_answered(zone):
-    client = DnsClient(concurrency=20)
+    client = clients.dns(concurrency=20)
     names = [(f"host{i}.wild.test", "A") for i in range(300)]
     answers = run(client.query_many(names))
     assert len(answers) == 300 and all(a.records == ["192.0.2.99"] for a in answers)
@@ -130,21 +131,21 @@ def test_concurrency_limit_holds(zone):
     take three rounds of the timeout."""
     for i in range(6):
         zone.silent(f"slow{i}.example.test")
-    client = DnsClient(timeout=0.3, concurrency=2)
+    client = clients.dns(timeout=0.3, concurrency=2)
     started = time.monotonic()
     run(client.query_many([(f"slow{i}.example.test", "A") for i in range(6)]))
     assert time.monotonic() - started >= 0.85
 
 
 def test_nameservers_come_from_settings_with_their_port(zone, dns_server, settings):
-    assert DnsClient().nameservers == [("127.0.0.1", dns_server.port)]
+    assert clients.dns().nameservers == [("127.0.0.1", dns_server.port)]
     zone.add("ported.test", "A", "192.0.2.1")
-    assert run(DnsClient().addresses("ported.test")) == ["192.0.2.1"]
+    assert run(clients.dns().addresses("ported.test")) == ["192.0.2.1"]
 
 
 def test_no_server_listening_reports_timeout(settings):
     settings.DNS_NAMESERVERS = [("127.0.0.1", free_port())]
-    client = DnsClient(timeout=0.3)
+    client = clients.dns(timeout=0.3)
     answers = run(client.query_many([("example.test", "A"), ("example.test", "AAAA")]))
     assert DnsClient.all_timed_out(answers)
 
@@ -157,6 +158,6 @@ def test_all_timed_out_helper():
 
 
 def test_one_client_works_across_event_loops(zone):
-    client = DnsClient()
+    client = clients.dns()
     assert run(client.addresses("example.test"))
     assert run(client.addresses("example.test"))

@@ -3,8 +3,8 @@ import ipaddress
 
 import pytest
 
+from jobs import clients
 from jobs.net.errors import ClientError, TargetNotAllowed
-from jobs.net.http import HttpClient
 from tests.net.targets import LOOPBACK_SPELLINGS
 from tests.servers.certs import server_context
 from tests.servers.http_server import Reply, hardened_site, leaky_site, redirect
@@ -18,7 +18,7 @@ def run(coro):
 def fetch(url, **options):
     client_options = {k: options.pop(k) for k in list(options) if k in
                       ("verify", "max_body", "max_redirects", "timeout")}  # fmt: skip
-    return run(HttpClient(**client_options).fetch(url, **options))
+    return run(clients.http(**client_options).fetch(url, **options))
 
 
 @pytest.fixture

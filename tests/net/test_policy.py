@@ -3,17 +3,9 @@ import ipaddress
 
 import pytest
 
-from jobs.net.dns import DnsClient
+from jobs import clients
 from jobs.net.errors import TargetNotAllowed, Unresolvable
-from jobs.net.policy import (
-    check_address,
-    extract_host,
-    is_allowed,
-    literal_refusal,
-    parse_literal_ip,
-    refusal_reason,
-    resolve_and_check,
-)
+from jobs.net.policy import STRICT, Policy, extract_host, is_public, parse_literal_ip
 from tests.net.targets import (
     ALL_FORBIDDEN,
     IPV6_LOOPBACK_SPELLINGS,
@@ -78,18 +70,18 @@ def test_names_are_not_literals(name):
 def test_every_forbidden_spelling_is_refused(spelling):
     ip = parse_literal_ip(spelling)
     assert ip is not None, spelling
-    assert not is_allowed(ip)
+    assert not STRICT.is_allowed(ip)
     with pytest.raises(TargetNotAllowed):
-        check_address(ip)
-    assert literal_refusal(spelling)
+        STRICT.check_address(ip)
+    assert STRICT.literal_refusal(spelling)
 
 
 @pytest.mark.parametrize("spelling, canonical", PUBLIC.items())
 def test_public_addresses_are_allowed(spelling, canonical):
     ip = parse_literal_ip(spelling)
     assert str(ip) == canonical
-    assert is_allowed(ip)
-    assert literal_refusal(spelling) is None
+    assert STRICT.is_allowed(ip)
+    assert STRICT.literal_refusal(spelling) is None
 
 
 @pytest.mark.parametrize(
@@ -105,21 +97,41 @@ def test_public_addresses_are_allowed(spelling, canonical):
     ],
 )
 def test_reasons_name_the_range(address, words):
-    assert words in refusal_reason(ipaddress.ip_address(address))
+    assert words in STRICT.refusal_reason(ipaddress.ip_address(address))
 
 
-def test_allowed_networks_open_loopback_and_its_mapped_form(settings):
-    settings.ALLOWED_TARGET_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]
-    assert is_allowed(ipaddress.ip_address("127.0.0.1"))
-    assert is_allowed(ipaddress.ip_address("127.5.5.5"))
-    assert is_allowed(parse_literal_ip("::ffff:7f00:1"))
-    assert not is_allowed(ipaddress.ip_address("10.0.0.1"))
-    assert not is_allowed(ipaddress.ip_address("::1"))
+def test_allowed_networks_open_loopback_and_its_mapped_form():
+    policy = Policy.opening([ipaddress.ip_network("127.0.0.0/8")])
+    assert policy.is_allowed(ipaddress.ip_address("127.0.0.1"))
+    assert policy.is_allowed(ipaddress.ip_address("127.5.5.5"))
+    assert policy.is_allowed(parse_literal_ip("::ffff:7f00:1"))
+    assert not policy.is_allowed(ipaddress.ip_address("10.0.0.1"))
+    assert not policy.is_allowed(ipaddress.ip_address("::1"))
 
 
-def test_allowed_networks_may_be_strings(settings):
-    settings.ALLOWED_TARGET_NETWORKS = ["192.0.2.0/24"]
-    assert is_allowed(ipaddress.ip_address("192.0.2.2"))
+def test_allowed_networks_may_be_strings():
+    assert Policy.opening(["192.0.2.0/24"]).is_allowed(ipaddress.ip_address("192.0.2.2"))
+
+
+def test_the_job_layer_builds_the_policy_from_settings(settings):
+    settings.ALLOWED_TARGET_NETWORKS = ["127.0.0.0/8"]
+    assert clients.target_policy().is_allowed(LOCALHOST)
+    settings.ALLOWED_TARGET_NETWORKS = []
+    assert not clients.target_policy().is_allowed(LOCALHOST)
+
+
+@pytest.mark.parametrize("spelling", ALL_FORBIDDEN)
+def test_public_means_what_a_strict_policy_allows(spelling):
+    # One rule: opening a network for the tests never makes an address "public".
+    ip = parse_literal_ip(spelling)
+    assert not is_public(spelling) and not is_public(ip)
+    assert is_public(ip) == STRICT.is_allowed(ip)
+    assert not is_public(str(ip)) or Policy.opening(["0.0.0.0/0"]).is_allowed(ip)
+
+
+@pytest.mark.parametrize("spelling", list(PUBLIC))
+def test_public_addresses_are_public(spelling):
+    assert is_public(spelling)
 
 
 # --- literal refusal at submit time --------------------------------------------------------
@@ -152,7 +164,7 @@ def test_allowed_networks_may_be_strings(settings):
     ],
 )
 def test_literal_refusal_reads_urls_like_browsers_do(value):
-    assert literal_refusal(value)
+    assert STRICT.literal_refusal(value)
 
 
 @pytest.mark.parametrize(
@@ -162,7 +174,7 @@ def test_literal_refusal_reads_urls_like_browsers_do(value):
      "example.com/next?to=http://127.0.0.1/", "https://example.com/?u=http://10.0.0.1"],
 )
 def test_literal_refusal_leaves_names_and_public_addresses(value):
-    assert literal_refusal(value) is None
+    assert STRICT.literal_refusal(value) is None
 
 
 def test_extract_host():
@@ -175,7 +187,8 @@ def test_extract_host():
 
 
 def _check(name: str):
-    return asyncio.run(resolve_and_check(name, DnsClient(timeout=0.5)))
+    # The configured policy and resolver: the dns_zone fixture sets both in settings.
+    return asyncio.run(clients.target_policy().resolve_and_check(name, clients.dns(timeout=0.5)))
 
 
 @pytest.mark.parametrize(

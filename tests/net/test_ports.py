@@ -5,9 +5,10 @@ import time
 
 import pytest
 
+from jobs import clients
 from jobs.net import ports
 from jobs.net.errors import ClientError, TargetNotAllowed
-from jobs.net.ports import COMMON_PORTS, parse_ports, scan
+from jobs.net.ports import COMMON_PORTS, parse_ports
 from tests.net.targets import IPV6_LOOPBACK_SPELLINGS, LOOPBACK_SPELLINGS
 from tests.servers.certs import server_context
 from tests.servers.http_server import hardened_site
@@ -27,6 +28,11 @@ def loopback_allowed(settings):
 
 def run(coro):
     return asyncio.run(coro)
+
+
+def scan(address, wanted=None, **options):
+    # The configured policy (the tests open loopback in settings, or close it).
+    return ports.scan(address, wanted, policy=clients.target_policy(), **options)
 
 
 # --- the port list ---------------------------------------------------------------------------
@@ -91,10 +97,18 @@ def test_tls_services_are_recognised_on_any_port(loopback_allowed, http_servers,
     assert result.banner == "HTTP/1.1 200 OK | Server: nginx | TLSv1.3"
 
 
-def test_full_range_scan_is_fast_and_complete(loopback_allowed, tcp_listeners):
-    listeners = [tcp_listeners.start() for _ in range(3)]
+@pytest.fixture
+def own_loopback(worker_id) -> str:
+    """A loopback address for this test process alone (127/8 is all loopback on Linux):
+    a full-range scan of it never touches the servers of tests running in parallel."""
+    n = 0 if worker_id == "master" else int(worker_id.removeprefix("gw")) + 1
+    return f"127.77.{n // 250}.{n % 250 + 1}"
+
+
+def test_full_range_scan_is_fast_and_complete(loopback_allowed, tcp_listeners, own_loopback):
+    listeners = [tcp_listeners.start(own_loopback) for _ in range(3)]
     started = time.monotonic()
-    result = run(scan("127.0.0.1", parse_ports(["1-65535"]), banners=False))
+    result = run(scan(own_loopback, parse_ports(["1-65535"]), banners=False))
     assert time.monotonic() - started < 5
     assert {lst.port for lst in listeners} <= {r.port for r in result.ports}
     assert result.scanned == 65535 and result.complete
@@ -199,5 +213,5 @@ def test_grab_banner_checks_the_policy_too(settings, tcp_listeners):
     settings.ALLOWED_TARGET_NETWORKS = []
     trap = tcp_listeners.start(banner=SSH_BANNER)
     with pytest.raises(TargetNotAllowed):
-        run(ports.grab_banner("127.0.0.1", trap.port))
+        run(ports.grab_banner("127.0.0.1", trap.port, policy=clients.target_policy()))
     assert trap.accepted == 0

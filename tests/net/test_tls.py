@@ -1,18 +1,31 @@
 import asyncio
+import datetime as dt
+import ipaddress
+import re
 import ssl
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
+from jobs import clients
 from jobs.net import tls
 from jobs.net.errors import ClientError, TargetNotAllowed
-from jobs.net.tls import UNSUPPORTED_BY_CLIENT, hostname_matches, inspect
+from jobs.net.tls import UNSUPPORTED_BY_CLIENT, hostname_matches
 from tests.net.targets import LOOPBACK_SPELLINGS
-from tests.servers.certs import server_context
+from tests.servers.certs import CertFiles, server_context
 from tests.servers.tcp_server import SSH_BANNER, free_port
 
 
 def run(coro):
     return asyncio.run(coro)
+
+
+def inspect(host, port=443, **options):
+    # The configured resolver and policy (the fixtures point settings at the test servers).
+    return tls.inspect(host, port, dns=clients.dns(), policy=clients.target_policy(), **options)
 
 
 @pytest.fixture
@@ -73,6 +86,19 @@ def test_versions_the_client_cannot_offer_are_named(secure_zone, http_servers, t
     assert report.protocols["TLSv1.0"] == UNSUPPORTED_BY_CLIENT
 
 
+def test_the_whole_presented_chain_is_read(secure_zone, http_servers, test_certs, tmp_path):
+    intermediate = test_certs.ca.create_child_ca()
+    leaf = intermediate.issue_cert("secure.test")
+    files = CertFiles(tmp_path / "chain.pem", tmp_path / "chain.key")
+    files.chain.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
+    files.key.write_bytes(leaf.private_key_pem.bytes())
+    server = http_servers.start(tls=server_context(files))
+    cert = run(inspect("secure.test", server.port, ca_file=str(test_certs.ca_file))).certificate
+    assert len(cert.chain) == 2  # leaf and intermediate, as the server sent them
+    assert cert.chain[0] == cert.subject and cert.chain[1] == cert.issuer
+    assert cert.chain_valid is True and cert.hostname_match is True
+
+
 def test_unknown_ca_is_not_a_valid_chain(secure_zone, http_servers, test_certs):
     server = http_servers.start(tls=server_context(test_certs.valid))
     cert = run(inspect("secure.test", server.port)).certificate
@@ -128,7 +154,9 @@ def test_as_dict_uses_api_names(secure_zone, http_servers, test_certs):
     assert {"subject", "issuer", "notBefore", "notAfter", "daysLeft", "sans", "selfSigned",
             "chainValid", "hostnameMatch", "keyType", "keySize",
             "signatureAlgorithm"} <= set(data["certificate"])
-    assert data["certificate"]["notAfter"].endswith("Z")
+    # Milliseconds, like every other timestamp of the API.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", data["certificate"]["notAfter"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", data["certificate"]["notBefore"])
 
 
 # --- failures ----------------------------------------------------------------------------
@@ -181,6 +209,20 @@ def test_names_resolving_to_forbidden_addresses_are_refused(dns_zone, settings, 
 # --- hostname matching ------------------------------------------------------------------------
 
 
+def certificate(sans: list[str], cn: str | None) -> x509.Certificate:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)] if cn else [])
+    now = dt.datetime.now(dt.UTC)
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+               .public_key(key.public_key()).serial_number(1)
+               .not_valid_before(now).not_valid_after(now + dt.timedelta(days=1)))
+    if sans:
+        names = [x509.IPAddress(ipaddress.ip_address(n)) if n[0].isdigit() else x509.DNSName(n)
+                 for n in sans]
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return builder.sign(key, hashes.SHA256())
+
+
 @pytest.mark.parametrize(
     "host, sans, cn, expected",
     [
@@ -188,11 +230,12 @@ def test_names_resolving_to_forbidden_addresses_are_refused(dns_zone, settings, 
         ("example.test", ["*.example.test"], None, False),
         ("a.b.example.test", ["*.example.test"], None, False),
         ("EXAMPLE.test.", ["example.test"], None, True),
-        ("example.test", [], "example.test", True),
-        ("example.test", ["other.test"], "example.test", False),  # CN ignored when SANs exist
+        # Like browsers (RFC 9525), the common name is not a host name, SANs or not.
+        ("example.test", [], "example.test", False),
+        ("example.test", ["other.test"], "example.test", False),
         ("192.0.2.1", ["192.0.2.1"], None, True),
         ("192.0.2.1", ["example.test"], "192.0.2.1", False),
     ],
 )
 def test_hostname_matches(host, sans, cn, expected):
-    assert hostname_matches(host, sans, cn) is expected
+    assert hostname_matches(host, certificate(sans, cn)) is expected

@@ -3,15 +3,16 @@ import ipaddress
 
 import pytest
 
+from jobs import clients
 from jobs.net.errors import ClientError, TargetNotAllowed
-from jobs.net.whois import WhoisClient, normalise_date, parse_whois, split_server
+from jobs.net.whois import normalise_date, parse_whois, split_server
 from tests.net.targets import LOOPBACK_SPELLINGS
 from tests.servers.tcp_server import free_port
 from tests.servers.whois_server import REGISTRY_RECORD, whois_chain
 
 
 def lookup(query, **options):
-    return asyncio.run(WhoisClient(**options).lookup(query))
+    return asyncio.run(clients.whois(**options).lookup(query))
 
 
 def test_referral_chain_from_the_root(dns_zone, settings, whois_servers):

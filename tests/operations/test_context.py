@@ -68,3 +68,19 @@ def test_concurrent_async_reports_reach_the_store_in_order():
 
     asyncio.run(main())
     assert written == sorted(written)
+
+
+def test_the_context_hands_out_clients_configured_from_settings(settings):
+    from jobs.operations.base import make_test_context
+
+    settings.ALLOWED_TARGET_NETWORKS = ["127.0.0.0/8"]
+    settings.DNS_NAMESERVERS = [("127.0.0.1", 5353)]
+    settings.WHOIS_SERVER = "127.0.0.1:4343"
+    ctx = make_test_context()
+    assert ctx.dns().nameservers == [("127.0.0.1", 5353)]
+    assert ctx.http().policy == ctx.tls().policy == ctx.ports().policy == ctx.policy
+    assert ctx.policy.literal_refusal("127.0.0.1") is None
+    assert ctx.whois().server == "127.0.0.1:4343"
+    assert ctx.tls(timeout=3.0).timeout == 3.0
+    settings.ALLOWED_TARGET_NETWORKS = []
+    assert ctx.ports().policy.literal_refusal("127.0.0.1") == "127.0.0.1 is a loopback address"

@@ -6,10 +6,15 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from jobs.net.policy import literal_refusal
+from jobs.clients import target_policy
+from jobs.net import services
+from jobs.net.ports import PortResult
 from jobs.operations.base import JobAborted, OperationError, make_test_context
-from jobs.operations.infra_scan import scan as infra_scan
-from jobs.operations.infra_scan.scan import Params, literal_targets, summarise, target
+from jobs.operations.infra_scan import core
+from jobs.operations.infra_scan.findings import summarise
+from jobs.operations.infra_scan.ports import crowd_of, port_findings
+from jobs.operations.infra_scan.result import Result
+from jobs.operations.infra_scan.scan import Params, literal_targets, target
 from jobs.operations.infra_scan.scan import run as run_scan
 from jobs.runner import call_run
 from tests.servers.certs import CertFiles, server_context
@@ -162,7 +167,7 @@ def test_literal_targets_lets_the_api_refuse_forbidden_literals(domain, settings
     settings.ALLOWED_TARGET_NETWORKS = []
     params = Params(domain=domain)
     [(field, host)] = literal_targets(params)
-    assert field == "domain" and literal_refusal(host)
+    assert field == "domain" and target_policy().literal_refusal(host)
     assert target(params) == params.domain
 
 
@@ -397,6 +402,52 @@ def test_dns_only_scan(dns_zone):
             "dns-no-mx"} <= ids(result)  # fmt: skip
 
 
+def test_spf_lookups_count_nested_includes(dns_zone):
+    # RFC 7208 4.6.4: include, a, mx, ptr, exists and redirect count, through includes.
+    dns_zone.add("example.test", "A", "127.0.0.1")
+    dns_zone.add("example.test", "TXT", "v=spf1 include:_spf.example.test mx -all")  # 2
+    dns_zone.add("_spf.example.test", "TXT", "v=spf1 include:mail.vendor.test a -all")  # 2
+    dns_zone.add("mail.vendor.test", "TXT", "v=spf1 ip4:192.0.2.0/24 include:loop.test ~all")
+    dns_zone.add("loop.test", "TXT", "v=spf1 a mx include:mail.vendor.test -all")  # 3, loops
+    result = run(Params(domain="example.test", type="dns"), make_test_context())
+    spf = result["modules"]["dns"]["spf"]
+    assert spf["lookups"] == 2 + 2 + 1 + 3  # the include back to mail.vendor.test is not followed
+    assert "spf-too-many-lookups" not in ids(result)
+
+
+def test_spf_past_ten_lookups_through_includes_is_a_finding(dns_zone):
+    dns_zone.add("example.test", "A", "127.0.0.1")
+    dns_zone.add("example.test", "TXT", "v=spf1 include:a.test include:b.test -all")
+    dns_zone.add("a.test", "TXT", "v=spf1 a mx exists:%{i}.x.test ptr -all")
+    dns_zone.add("b.test", "TXT", "v=spf1 a mx a:c.test mx:d.test redirect=e.test")
+    dns_zone.add("e.test", "TXT", "v=spf1 a -all")
+    result = run(Params(domain="example.test", type="dns"), make_test_context())
+    assert result["modules"]["dns"]["spf"]["lookups"] == 11  # counting stops past the limit
+    found = {f["id"]: f for f in result["findings"]}
+    assert found["spf-too-many-lookups"]["severity"] == "medium"
+
+
+def test_the_result_is_exactly_the_published_model(leaky):
+    result = run(leaky.params(), make_test_context())
+    model = Result.model_validate(result)
+    assert model.model_dump(mode="json", exclude_unset=True) == result
+    cert = model.modules.ssl.certificate
+    assert cert.notBefore.endswith(".000Z") and len(cert.notAfter) == 24
+    assert model.modules.dns.records.SOA.serial == 42
+
+
+def test_a_proxy_answering_on_every_port_is_one_finding():
+    crowd = [PortResult(port, service=services.service_name(port)) for port in range(1, 151)]
+    real = PortResult(6379, service="redis", banner="+PONG")
+    found = {f["id"]: f for f in port_findings([*crowd, real])}
+    assert found["ports-same-answer"]["severity"] == "info"
+    assert found["ports-same-answer"]["evidence"].startswith("150 open ports with no banner: 1-150")
+    assert "exposed-telnet-23" not in found and "exposed-ftp-21" not in found
+    assert found["exposed-redis-6379"]["severity"] == "critical"
+    assert crowd_of(crowd[:99]) is None
+    assert "ports-same-answer" not in {f["id"] for f in port_findings(crowd[:99])}
+
+
 def test_dns_scan_of_a_name_without_addresses(dns_zone):
     dns_zone.add("mailonly.test", "MX", "10 mx.elsewhere.test.")
     result = run(Params(domain="mailonly.test", type="dns"), make_test_context())
@@ -475,7 +526,7 @@ def test_unknown_domain_is_unreachable(dns_zone):
 
 
 def test_silent_dns_is_unreachable(dns_zone, monkeypatch):
-    monkeypatch.setattr(infra_scan, "DNS_TIMEOUT", 0.3)
+    monkeypatch.setattr(core, "DNS_TIMEOUT", 0.3)
     dns_zone.silent("example.test")
     with pytest.raises(OperationError, match="No DNS server answered") as caught:
         run(Params(domain="example.test"), make_test_context())
@@ -508,7 +559,7 @@ def test_a_module_out_of_time_is_recorded(dns_zone, tcp_listeners):
     quiet = tcp_listeners.start()  # accepts, never completes a TLS handshake
     started = time.monotonic()
     result = run(Params(domain="example.test", type="ssl", sslPort=quiet.port),
-                 make_test_context(timeout=infra_scan.FINISH_RESERVE + 1.5))  # fmt: skip
+                 make_test_context(timeout=core.FINISH_RESERVE + 1.5))  # fmt: skip
     assert result["modules"]["ssl"] == {"error": "the module ran out of time"}
     assert time.monotonic() - started < 4
 

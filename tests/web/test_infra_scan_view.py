@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jobs.models import Job, JobStatus
-from jobs.operations.infra_scan.scan import summarise
+from jobs.operations.infra_scan.findings import summarise
 from jobs.operations.infra_scan.web import risk_of
 from tests.factories import JobFactory
 from tests.web.conftest import HX
@@ -254,9 +254,9 @@ def test_dns_records_and_mail_policy_verdicts(web, org):
 def test_subdomains_flag_addresses_that_are_not_public(web, org):
     rows = text(section(page(web, scan_job(org)), "subdomains"))
     assert "3 subdomains found." in rows
-    assert "api.example.com 10.0.0.5 not public Common name" in rows
+    assert "api.example.com 10.0.0.5 (not public) Common name" in rows
     assert "hidden-admin.example.com 93.184.215.14 Certificate" in rows
-    assert "www.example.com 93.184.215.14 2606:2800:21f:cb07::1 Common name" in rows
+    assert "www.example.com 93.184.215.14, 2606:2800:21f:cb07::1 Common name" in rows
 
 
 def test_certificate_card_and_protocols(web, org):
@@ -283,11 +283,11 @@ def test_open_ports_technologies_and_whois(web, org):
     html = page(web, scan_job(org))
     ports = text(section(html, "ports"))
     assert "3 open ports among 22, 443, 6379-6380." in ports
-    assert ports.index("22/tcp") < ports.index("443/tcp") < ports.index("6379/tcp")
-    assert "6379/tcp redis +PONG Critical Redis open without a password" in ports
-    assert "22/tcp ssh SSH-2.0-OpenSSH_9.6 —" in ports
+    assert ports.index("22 tcp") < ports.index("443 tcp") < ports.index("6379 tcp")
+    assert "6379 tcp redis +PONG Critical: Redis open without a password" in ports
+    assert "22 tcp ssh SSH-2.0-OpenSSH_9.6 —" in ports
     tech = text(section(html, "technologies"))
-    assert "PHP 5.6.40 out of date Programming language X-Powered-By: PHP/5.6.40" in tech
+    assert "PHP 5.6.40 (out of date) Programming language X-Powered-By: PHP/5.6.40" in tech
     assert "WordPress 6.5.2 CMS" in tech
     whois = text(section(html, "whois"))
     assert "Registrar Example Registrar, Inc." in whois
@@ -300,7 +300,48 @@ def test_open_ports_technologies_and_whois(web, org):
             in whois)
     assert "Full WHOIS answer" in whois
     vulns = text(section(html, "vulnerabilities"))
-    assert "Critical Environment file exposed GET https://example.com/.env" in vulns
+    assert "These checks found 3 issues (1 critical, 1 high, 1 medium)." in vulns
+    assert "Each is listed once under Findings." in vulns
+
+
+def test_every_finding_is_shown_once(web, org):
+    html = page(web, scan_job(org))
+    # The page also carries the raw JSON (as the API returns it): the report ends there.
+    report = text(html[html.index('id="infra-report"'):html.index("Raw JSON")])
+    assert len(BADGE.findall(html)) == len(FINDINGS)
+    for only_in_the_list in ("Environment file exposed", "Missing content-security-policy "
+                             "header", "PHP 5.6.40 is out of date"):
+        assert report.count(only_in_the_list) == 1, only_in_the_list
+
+
+def test_a_proxy_answering_on_every_port_is_one_row(web, org):
+    ports = [{"port": p, "protocol": "tcp", "state": "open", "service": None, "banner": None}
+             for p in range(1000, 1150)]
+    ports.append({"port": 22, "protocol": "tcp", "state": "open", "service": "ssh",
+                  "banner": "SSH-2.0-OpenSSH_9.6"})
+    html = page(web, scan_job(org, scan_result("ports", ports=ports)))
+    words = text(section(html, "ports"))
+    assert "151 open ports among" in words
+    assert "150 of them gave the same answer (no banner): a firewall or proxy" in words
+    assert "Showing 1–2 of 2 open ports" in words
+    assert "1000 tcp same answer on 150 ports (1000-1149)" in words
+
+
+def test_result_tables_export_as_csv_and_json(web, org):
+    job = scan_job(org)
+    html = page(web, job)
+    for name in ("findings", "ports", "subdomains", "technologies"):
+        url = reverse("job-table-export", args=[job.pk, name, "csv"])
+        assert url in html, name
+        assert web.get(url).status_code == 200
+    csv = web.get(reverse("job-table-export", args=[job.pk, "ports", "csv"])).content.decode()
+    assert csv.splitlines()[0] == "port,protocol,service,banner,risk"
+    assert "6379,tcp,redis,'+PONG,Critical: Redis open without a password" in csv
+    found = web.get(reverse("job-table-export", args=[job.pk, "findings", "json"])).json()
+    assert found["count"] == len(FINDINGS) and found["rows"][0]["severity"] == "critical"
+    filtered = web.get(reverse("job-table-export", args=[job.pk, "subdomains", "json"]),
+                       {"subdomains-f-source": "Certificate"}).json()
+    assert [r["name"] for r in filtered["rows"]] == ["hidden-admin.example.com"]
 
 
 @pytest.mark.parametrize("scan_type", list(SECTIONS))
@@ -348,7 +389,7 @@ def test_a_clean_scan_scores_low(web, org):
                                                   (50, "high", "High risk"),
                                                   (100, "high", "High risk")])
 def test_risk_words(score, level, words):
-    risk = risk_of({"riskScore": score})
+    risk = risk_of(score)
     assert (risk.level, risk.words) == (level, words)
 
 

@@ -1,7 +1,7 @@
 """Infrastructure scan: DNS, subdomains, TLS, ports, web technologies, WHOIS and a
 vulnerability review of one domain, as one job."""
 
-from jobs.operations.infra_scan import result, scan, web
+from jobs.operations.infra_scan import result, scan, web, web_tables
 from jobs.operations.spec import OperationSpec, Presenter, Route
 
 SPEC = OperationSpec(
@@ -17,5 +17,6 @@ SPEC = OperationSpec(
     target=scan.target,
     literal_targets=scan.literal_targets,
     presenter=Presenter(template="operations/infra_scan/result.html",
-                        context=web.result_context, summary=web.result_summary),
+                        context=web.result_context, summary=web.result_summary,
+                        tables=web_tables.TABLES),
 )

@@ -10,44 +10,59 @@ from __future__ import annotations
 
 import re
 
+from jobs.operations.infra_scan.findings import finding as issue
+
 SPF_LOOKUP_LIMIT = 10  # RFC 7208 section 4.6.4
-_SPF_LOOKUP_TERMS = ("include", "a", "mx", "ptr", "exists", "redirect")
-
-
-def issue(id: str, severity: str, title: str, description: str, evidence: str = "") -> dict:  # noqa: A002
-    return {"id": id, "severity": severity, "title": title, "description": description,
-            "evidence": evidence}  # fmt: skip
+# Terms that make a receiver query DNS (RFC 7208 section 4.6.4), counted through includes.
+SPF_LOOKUP_TERMS = ("include", "a", "mx", "ptr", "exists", "redirect")
 
 
 # --- SPF ---------------------------------------------------------------------------------
 
 
-def analyse_spf(txt_records: list[str]) -> dict:
-    records = [r for r in txt_records if re.match(r"^v=spf1(\s|$)", r, re.IGNORECASE)]
+def spf_records(txt_records: list[str]) -> list[str]:
+    return [r for r in txt_records if re.match(r"^v=spf1(\s|$)", r, re.IGNORECASE)]
+
+
+def spf_terms(record: str) -> list[str]:
+    return record.split()[1:]
+
+
+def spf_term_name(term: str) -> str:
+    return re.split(r"[:=/]", term.lstrip("+-~?"), maxsplit=1)[0].lower()
+
+
+def spf_term_target(term: str) -> str:
+    """The domain an include: or redirect= term names ("" if it names none)."""
+    parts = re.split(r"[:=]", term, maxsplit=1)
+    return parts[1].strip().lower().rstrip(".") if len(parts) == 2 else ""
+
+
+def analyse_spf(txt_records: list[str], lookups: int | None = None) -> dict:
+    """``lookups``: the DNS lookups counted through includes (``None``: this record's
+    own terms only, for callers that cannot follow includes)."""
+    records = spf_records(txt_records)
     if not records:
         return {"record": None, "valid": False, "issues": [issue(
             "spf-missing", "medium", "No SPF record",
             "Without SPF anyone can send mail that claims to come from this domain.",
         )]}  # fmt: skip
-    terms = records[0].split()[1:]
+    terms = spf_terms(records[0])
+    own = sum(1 for t in terms if spf_term_name(t) in SPF_LOOKUP_TERMS)
     result = {
         "record": records[0],
         "valid": len(records) == 1,
         "mechanisms": terms,
         "all": _spf_all(terms),
-        "lookups": sum(1 for t in terms if _spf_term_name(t) in _SPF_LOOKUP_TERMS),
+        "lookups": own if lookups is None else lookups,
     }
     result["issues"] = _spf_issues(records, result)
     return result
 
 
-def _spf_term_name(term: str) -> str:
-    return re.split(r"[:=/]", term.lstrip("+-~?"), maxsplit=1)[0].lower()
-
-
 def _spf_all(terms: list[str]) -> str | None:
     for term in terms:
-        if _spf_term_name(term) == "all":
+        if spf_term_name(term) == "all":
             return term if term[0] in "+-~?" else "+" + term
     return None
 
@@ -66,14 +81,15 @@ def _spf_issues(records: list[str], spf: dict) -> list[dict]:
         found.append(issue("spf-neutral-all", "low", "SPF ends with ?all",
                            "A neutral result gives receivers no reason to reject forgeries.",
                            spf["record"]))  # fmt: skip
-    elif spf["all"] is None and not any(_spf_term_name(t) == "redirect" for t in spf["mechanisms"]):
+    elif spf["all"] is None and not any(spf_term_name(t) == "redirect" for t in spf["mechanisms"]):
         found.append(issue("spf-no-all", "low", "SPF has no 'all' mechanism",
                            "Mail from unlisted servers gets a neutral result.", spf["record"]))
     if spf["lookups"] > SPF_LOOKUP_LIMIT:
         found.append(issue("spf-too-many-lookups", "medium", "SPF needs too many DNS lookups",
-                           f"{spf['lookups']} lookups; receivers stop at {SPF_LOOKUP_LIMIT}.",
+                           f"{spf['lookups']} lookups counting includes; receivers stop at "
+                           f"{SPF_LOOKUP_LIMIT}.",
                            spf["record"]))  # fmt: skip
-    if any(_spf_term_name(t) == "ptr" for t in spf["mechanisms"]):
+    if any(spf_term_name(t) == "ptr" for t in spf["mechanisms"]):
         found.append(issue("spf-ptr", "low", "SPF uses the ptr mechanism",
                            "RFC 7208 says not to use ptr: it is slow and unreliable.",
                            spf["record"]))  # fmt: skip
