@@ -9,7 +9,6 @@ gives the same map and the node budget cuts at the same place every time.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
 import time
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from jobs.net.errors import ClientError
-from jobs.net.policy import parse_literal_ip
+from jobs.net.policy import is_localhost_name, parse_literal_ip
 from jobs.operations.base import Context, OperationError
 from jobs.operations.infra_map import history
 from jobs.operations.infra_map.graph import Graph
@@ -29,6 +28,7 @@ from jobs.operations.infra_map.walk import Walker, clean
 
 TIMEOUT = 1800
 QUERY_TIMEOUT = 2.0
+SEEN_NAMES_COUNTED = 5000  # names on one address read from the store: a hub's degree
 PROGRESS_EVERY = 0.5  # seconds between progress writes within a hop
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 
@@ -52,10 +52,11 @@ def normalise(value: str) -> str:
     text = value.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        pass
+    literal = parse_literal_ip(text)  # any spelling: the policy judges what it means
+    if literal is not None:
+        return str(literal)
+    if is_localhost_name(text):
+        return text.rstrip(".").lower()  # refused at submission as a loopback name
     try:
         name = idna.encode(text.rstrip(".").lower(), uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError):
@@ -160,7 +161,7 @@ async def _expand(ident: str, graph: Graph, walker: Walker, limits: Limits) -> l
         return await walker.expand_domain(ident, key)
     if node["type"] != "ip":
         return []
-    names = await walker.names_on(key, limits.hub_degree + 1)
+    names = await walker.names_on(key, SEEN_NAMES_COUNTED)
     linked = {s for (s, t, k) in graph.edges if t == ident and k == "resolves_to"}
     degree = len(set(names) | {s.split(":", 1)[1] for s in linked})
     hub = degree > limits.hub_degree
