@@ -61,3 +61,41 @@ def start_site(dns_zone, http_servers, whois_servers, test_certs, settings, tmp_
     settings.WHOIS_SERVER = whois.server
     der = ssl.PEM_cert_to_DER_cert(leaf.cert_chain_pems[0].bytes().decode())
     return MapSite(tls=server, whois=whois, cert_id="cert:" + hashlib.sha256(der).hexdigest())
+
+
+def synthetic_map(count: int, start: str = "big.test") -> dict:
+    """A result of ``count`` nodes shaped like a depth-3 map: names on shared addresses,
+    a few name servers, networks and one certificate (for pages, not for the walk)."""
+    nodes = [{"id": f"domain:{start}", "type": "domain", "label": start,
+              "data": {"start": True}}]
+    edges = []
+
+    def add(kind: str, key: str, source: str | None = None, edge: str = "") -> str:
+        ident = f"{'cert' if kind == 'certificate' else kind}:{key}"
+        nodes.append({"id": ident, "type": kind, "label": key, "data": {}})
+        if source:
+            edges.append({"source": source, "target": ident, "type": edge,
+                          "provenance": {"query": f"{key} A", "server": "127.0.0.1:53"}})
+        return ident
+
+    root = nodes[0]["id"]
+    add("certificate", "ab" * 32, root, "shares_cert")
+    add("nameserver", "ns1.dns.test", root, "uses_ns")
+    asns = [add("asn", f"6450{i}") for i in range(4)]  # networks hang off addresses
+    while len(nodes) < count:
+        i = len(nodes)
+        ip = add("ip", f"198.51.{(i // 250) % 256}.{i % 250}", root, "resolves_to")
+        edges.append({"source": ip, "target": asns[i % 4], "type": "in_asn"})
+        for j in range(3):
+            if len(nodes) >= count:
+                break
+            name = add("domain", f"host{i}-{j}.{start}", ip, "reverse")
+            edges.append({"source": name, "target": "nameserver:ns1.dns.test",
+                          "type": "uses_ns"})
+    types = {}
+    for node in nodes:
+        types[node["type"]] = types.get(node["type"], 0) + 1
+    return {"startPoint": start, "depth": 3, "nodes": nodes, "edges": edges,
+            "stats": {"nodeCount": len(nodes), "edgeCount": len(edges), "nodesByType": types,
+                      "depthReached": 3, "lookups": count * 4, "durationMs": 4200,
+                      "hubs": [], "refused": [], "truncated": {"hit": False}}}

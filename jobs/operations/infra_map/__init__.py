@@ -1,7 +1,7 @@
 """Infrastructure map: what a domain or an address is connected to, as a graph."""
 
-from jobs.operations.infra_map import operation, result
-from jobs.operations.spec import OperationSpec, Route
+from jobs.operations.infra_map import operation, result, urls, web
+from jobs.operations.spec import OperationSpec, Presenter, Route
 
 SPEC = OperationSpec(
     type="infra_map",
@@ -16,4 +16,8 @@ SPEC = OperationSpec(
     routes=(Route("ops/scans/map", "scans"),),
     target=operation.target,
     literal_targets=operation.literal_targets,
+    presenter=Presenter(template="operations/infra_map/result.html",
+                        context=web.result_context, summary=web.result_summary,
+                        tables=web.TABLES),
+    web_urls=urls.urlpatterns,
 )
