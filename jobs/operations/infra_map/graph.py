@@ -46,6 +46,8 @@ class Graph:
     nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     edges: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     depth_of: dict[str, int] = field(default_factory=dict)
+    # target id -> {(source id, edge type)}: degrees without a scan of every edge
+    incoming: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     left_out: Counter = field(default_factory=Counter)
     examples: list[dict[str, str]] = field(default_factory=list)
 
@@ -70,6 +72,7 @@ class Graph:
         if key not in self.edges:
             self.edges[key] = {"source": source, "target": target, "type": kind,
                                "provenance": provenance}
+            self.incoming.setdefault(target, set()).add((source, kind))
 
     def apply(self, proposal: Proposal, depth: int) -> str | None:
         """Adds a proposal's node (if it fits) and its edge; the node's id or None."""
@@ -86,8 +89,11 @@ class Graph:
     def data(self, ident: str) -> dict[str, Any]:
         return self.nodes[ident]["data"]
 
+    def sources(self, ident: str, kinds: tuple[str, ...]) -> set[str]:
+        return {s for (s, k) in self.incoming.get(ident, ()) if k in kinds}
+
     def degree_in(self, ident: str, kinds: tuple[str, ...]) -> int:
-        return sum(1 for (_s, t, k) in self.edges if t == ident and k in kinds)
+        return len(self.sources(ident, kinds))
 
     def truncated(self) -> dict[str, Any]:
         return {

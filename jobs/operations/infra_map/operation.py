@@ -162,7 +162,7 @@ async def _expand(ident: str, graph: Graph, walker: Walker, limits: Limits) -> l
     if node["type"] != "ip":
         return []
     names = await walker.names_on(key, SEEN_NAMES_COUNTED)
-    linked = {s for (s, t, k) in graph.edges if t == ident and k == "resolves_to"}
+    linked = graph.sources(ident, ("resolves_to",))
     degree = len(set(names) | {s.split(":", 1)[1] for s in linked})
     hub = degree > limits.hub_degree
     if hub:

@@ -80,13 +80,15 @@ class Walker:
     # --- a domain -----------------------------------------------------------------------
 
     async def expand_domain(self, ident: str, name: str, walk_ip: bool = True) -> list[Proposal]:
-        (cname, cprov), (ns, nsprov), (mx, mxprov) = await asyncio.gather(
-            self.ask(name, "CNAME"), self.ask(name, "NS"), self.ask(name, "MX"))
+        # All five questions at once: an A/AAAA answer already follows a CNAME chain,
+        # so the addresses belong to the chain's end whatever the chain turns out to be.
+        (cname, cprov), (ns, nsprov), (mx, mxprov), addresses = await asyncio.gather(
+            self.ask(name, "CNAME"), self.ask(name, "NS"), self.ask(name, "MX"),
+            self.addresses(name))
         out: list[Proposal] = []
         end_ident, end_name = ident, name
         if cname.records:
             end_ident, end_name = await self._chain(ident, name, cname, cprov, out)
-        addresses = await self.addresses(name)
         out += [self._address(end_ident, ip, prov) for ip, prov in addresses]
         if not cname.records:
             out += await self._servers(ident, ns, nsprov, "nameserver", "uses_ns")
