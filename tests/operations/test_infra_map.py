@@ -247,3 +247,23 @@ def test_shipped_network_data_names_public_addresses():
 def test_missing_mmdb_files_degrade_with_a_message(settings, tmp_path):
     settings.GEOIP_DIR = str(tmp_path)
     assert "no ASN .mmdb file" in asn.lookup("8.8.8.8")["unavailable"]
+
+
+def test_an_address_joins_its_network(dns_zone):
+    """A public address (its certificate is not asked for: hub=True, no internet here)."""
+    from asgiref.sync import async_to_sync
+
+    from jobs.net.dns import DnsClient
+    from jobs.operations.infra_map.operation import Limits
+    from jobs.operations.infra_map.walk import Walker
+
+    dns_zone.add("8.8.8.8.in-addr.arpa", "PTR", "dns.google.")
+    walker = Walker(DnsClient(), None, Limits.from_settings())
+    found = async_to_sync(walker.expand_ip)("ip:8.8.8.8", "8.8.8.8", True)
+    edges = {(p.source, p.edge, p.node) for p in found if p.source != p.node}
+    assert edges == {("ip:8.8.8.8", "reverse", "domain:dns.google"),
+                     ("ip:8.8.8.8", "in_asn", "asn:name:GOOGLE")}
+    network = next(p for p in found if p.kind == "asn")
+    assert network.label == "GOOGLE" and network.data["country"] == "US"
+    assert network.provenance["server"].startswith("geoip2fast")
+    assert next(p for p in found if p.kind == "ip").data["prefix"] == "8.8.8.0/24"

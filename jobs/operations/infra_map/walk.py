@@ -198,7 +198,7 @@ class Walker:
     async def expand_ip(self, ident: str, ip: str, hub: bool) -> list[Proposal]:
         """PTR and network always; certificate and names seen on it unless it is a hub."""
         out = await self._reverse(ident, ip)
-        out += self._network(ident, ip)
+        out += await self._network(ident, ip)
         if hub:
             return out
         if not _refused(ip):
@@ -216,8 +216,9 @@ class Walker:
         return [Proposal("domain", n, n, {}, ident, f"domain:{n}", "reverse", prov)
                 for n in names if n]
 
-    def _network(self, ident: str, ip: str) -> list[Proposal]:
-        info = asn.lookup(ip)
+    async def _network(self, ident: str, ip: str) -> list[Proposal]:
+        # In a thread: the first lookup loads the shipped data (about a second).
+        info = await asyncio.to_thread(asn.lookup, ip)
         if info is None:
             return []
         if "unavailable" in info:
