@@ -177,12 +177,12 @@ def main() -> int:
             rates.append(rate)
             base_rates.append(base_rate)
             rows.append([round_ + 1, stats["nodeCount"], stats["edgeCount"], len(questions),
-                         lost, wall, base, stats["cpu"], base_cpu, base_rate, rate,
-                         ratio(rate, base_rate)])
+                         stats["unanswered"], lost, wall, base, stats["cpu"], base_cpu,
+                         base_rate, rate, ratio(rate, base_rate)])
     finally:
         server.stop()
-    print(table(["round", "nodes", "edges", "DNS questions", "bare lost", "map s", "bare s",
-                 "map cpu s", "bare cpu s", "bare q/s", "map q/s", "ratio"], rows))
+    print(table(["round", "nodes", "edges", "DNS questions", "map lost", "bare lost", "map s",
+                 "bare s", "map cpu s", "bare cpu s", "bare q/s", "map q/s", "ratio"], rows))
     lookups_ratio = median([ratio(r, b) for r, b in zip(rates, base_rates, strict=True)])
     wall = median(walls)
     print(f"RATIO infra_map_lookups_per_second {lookups_ratio:.2f} "

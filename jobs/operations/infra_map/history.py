@@ -20,6 +20,7 @@ from jobs.models import Job, JobStatus, Observation
 
 JOB_TYPE = "infra_map"
 LISTED = 500  # changes named one by one; the counts are always whole
+CHUNK = 500  # values per IN (...) query: SQLite caps the parameters of one statement
 DNS_EDGES = {"resolves_to": ("A", "AAAA"), "cname": ("CNAME",), "uses_ns": ("NS",),
              "uses_mx": ("MX",), "same_ip": ("A", "AAAA")}
 
@@ -80,27 +81,34 @@ def _uuid_or_none(job_id: str) -> uuid.UUID | None:
         return None
 
 
+def _chunks(items, size: int = CHUNK):
+    items = list(items)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 def _node_spans(organization: int, keys: list[str]) -> dict[str, str]:
     facts = Observation.objects.filter(organization_id=organization)
     spans: dict[str, str] = {}
     for field in ("name", "value"):
-        rows = (facts.filter(**{f"{field}__in": keys}).values(field)
-                .annotate(first=Min("first_seen"), last=Max("last_seen")))
-        for row in rows:
-            first = _iso(row["first"])
-            spans[row[field]] = min(filter(None, (spans.get(row[field]), first)))
+        for chunk in _chunks(keys):
+            rows = (facts.filter(**{f"{field}__in": chunk}).values(field)
+                    .annotate(first=Min("first_seen"), last=Max("last_seen")))
+            for row in rows:
+                first = _iso(row["first"])
+                spans[row[field]] = min(filter(None, (spans.get(row[field]), first)))
     return spans
 
 
 def _edge_facts(organization: int, edges: list[dict]) -> dict[tuple[str, str], str]:
     """(name, value) -> first seen, for the edges a DNS answer stands behind."""
     names = {e["source"].split(":", 1)[1] for e in edges if e["type"] in DNS_EDGES}
-    rows = Observation.objects.filter(organization_id=organization, name__in=names,
-                                      rtype__in=("A", "AAAA", "CNAME", "NS", "MX"))
     found: dict[tuple[str, str], str] = {}
-    for name, value, first in rows.values_list("name", "value", "first_seen"):
-        target = value.split()[-1] if value else value  # "10 mx.acme.test" -> the host
-        found[(name, target)] = _iso(first)
+    for chunk in _chunks(names):
+        rows = Observation.objects.filter(organization_id=organization, name__in=chunk,
+                                          rtype__in=("A", "AAAA", "CNAME", "NS", "MX"))
+        for name, value, first in rows.values_list("name", "value", "first_seen"):
+            target = value.split()[-1] if value else value  # "10 mx.acme.test" -> the host
+            found[(name, target)] = _iso(first)
     return found
 
 

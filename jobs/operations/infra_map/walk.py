@@ -179,6 +179,7 @@ class Walker:
         except ClientError:
             return None
         self.lookups += 1
+        self.answered += 1
         fields = result.fields if result.found else {}
         who = fields.get("registrantOrganization") or fields.get("registrantName")
         registrar = fields.get("registrar")
