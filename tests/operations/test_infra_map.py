@@ -267,3 +267,12 @@ def test_an_address_joins_its_network(dns_zone):
     assert network.label == "GOOGLE" and network.data["country"] == "US"
     assert network.provenance["server"].startswith("geoip2fast")
     assert next(p for p in found if p.kind == "ip").data["prefix"] == "8.8.8.0/24"
+
+
+def test_the_shipped_data_is_freed_after_use():
+    assert asn.lookup("1.1.1.1")["name"] == "CLOUDFLARENET"
+    asn.release()
+    from geoip2fast import geoip2fast as tables
+
+    assert tables.mainListNamesASN == []
+    assert asn.lookup("1.1.1.1")["name"] == "CLOUDFLARENET"  # loaded again on demand

@@ -22,7 +22,7 @@ from pydantic.alias_generators import to_camel
 from jobs.net.errors import ClientError
 from jobs.net.policy import is_localhost_name, parse_literal_ip
 from jobs.operations.base import Context, OperationError
-from jobs.operations.infra_map import history
+from jobs.operations.infra_map import asn, history
 from jobs.operations.infra_map.graph import Graph
 from jobs.operations.infra_map.walk import Walker, clean
 
@@ -99,6 +99,13 @@ class Limits:
 
 
 async def run(params: Params, ctx: Context) -> dict:
+    try:
+        return await _map(params, ctx)
+    finally:
+        asn.release()
+
+
+async def _map(params: Params, ctx: Context) -> dict:
     started = time.monotonic()
     limits = Limits.from_settings()
     client = ctx.dns(timeout=QUERY_TIMEOUT, concurrency=limits.concurrency * 4)
