@@ -89,3 +89,25 @@ def test_a_thousand_nodes_draw(browser, live_service, account, problems):
     wait_for(lambda: canvas.get_attribute("data-ready") == "yes")
     assert canvas.get_attribute("data-rendered-nodes") == "1000"
     shot(page, "infra-map-1000")
+
+
+def test_changes_since_the_last_map_are_highlighted(browser, live_service, account, problems,
+                                                    real_map):
+    previous = map_job(account["org"], real_map)
+    real_map["changes"] = {
+        "previousJobId": str(previous.pk), "previousCompletedAt": "2026-11-01T00:00:00Z",
+        "previousDepth": 2, "counts": {"addedEdges": 1, "removedEdges": 0, "addedNodes": 1,
+                                       "removedNodes": 0},
+        "addedEdges": [{"source": "domain:acme.test", "type": "uses_ns",
+                        "target": "nameserver:ns1.dnshost.test"}],
+        "removedEdges": [], "addedNodes": ["nameserver:ns1.dnshost.test"], "removedNodes": []}
+    job = map_job(account["org"], real_map)
+    page = problems.watch(browser.new_context(viewport=DESKTOP).new_page())
+    sign_in(page, live_service.url, account)
+    page.goto(f"{live_service.url}/jobs/{job.pk}/")
+    wait_for(lambda: page.locator("#imap-canvas").get_attribute("data-ready") == "yes")
+    assert "1 edge added" in page.locator("#imap-changes-section").inner_text()
+    page.get_by_label("Highlight changes").check()
+    assert page.evaluate("window.infraMap.$('.added').length") == 2  # the edge and the node
+    page.get_by_label("Highlight changes").uncheck()
+    assert page.evaluate("window.infraMap.$('.added').length") == 0
