@@ -194,6 +194,17 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 PUSH_MAX_WAITERS = env_int("PUSH_MAX_WAITERS", 200, minimum=1)  # long-polls per web process
 PUSH_MAX_STREAMS = env_int("PUSH_MAX_STREAMS", 5000, minimum=1)  # event streams per process
 SCREENSHOT_DIR = Path(env_str("SCREENSHOT_DIR", str(VAR_DIR / "screenshots")))
+# Infrastructure maps: node budget per job, most new nodes one node may add per kind of
+# link, the degree above which an address or server is drawn as a hub and not walked,
+# names expanded at once, and the TLS port read for certificates.
+MAP_MAX_NODES = env_int("MAP_MAX_NODES", 1000, minimum=1)
+MAP_MAX_FANOUT = env_int("MAP_MAX_FANOUT", 100, minimum=1)
+MAP_HUB_DEGREE = env_int("MAP_HUB_DEGREE", 50, minimum=1)
+MAP_CONCURRENCY = env_int("MAP_CONCURRENCY", 50, minimum=1)
+MAP_TLS_PORT = env_int("MAP_TLS_PORT", 443, minimum=1)
+# A directory of MaxMind / DB-IP .mmdb files (ASN, optionally country) for fresher network
+# data than the copy shipped in the geoip2fast package; empty uses the shipped copy.
+GEOIP_DIR = env_str("GEOIP_DIR")
 CHROMIUM_PATH = env_str("CHROMIUM_PATH", "/usr/bin/chromium")
 
 # Large enough for 10,000 indicators; bigger bodies get 413.
