@@ -4,7 +4,7 @@ from jobs.operations.screenshot import operation, params, result, urls
 from jobs.operations.spec import OperationSpec, Periodic, Route
 
 SPEC = OperationSpec(
-    type="screenshot",
+    type=params.JOB_TYPE,
     label="Website screenshot",
     description="A real browser photographs a page through the target policy and keeps "
                 "the evidence: redirects, blocked requests, server, TLS, headers and a "

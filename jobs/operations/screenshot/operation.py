@@ -58,7 +58,7 @@ def _schedule_from_request(params: Params, ctx: Context) -> None:
     try:
         schedule = schedules.schedule_create(
             organization_id=job.organization_id, url=params.url,
-            options=params.options.model_dump(mode="json", by_alias=True),
+            options=params.options.model_dump(mode="json", by_alias=True, exclude_none=True),
             spec=params.schedule, username=job.username, user_id=job.user_id,
             api_key_id=job.api_key_id)
     except schedules.ScheduleLimit as exc:

@@ -25,6 +25,7 @@ FREQUENCY_CRON = {
     "monthly": "0 0 1 * *",
 }
 MAX_URL_LENGTH = 2048
+JOB_TYPE = "screenshot"
 
 
 class Options(BaseModel):

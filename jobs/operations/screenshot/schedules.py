@@ -20,7 +20,13 @@ from django.utils import timezone
 
 from jobs.models import Organization, ScreenshotCapture, ScreenshotSchedule
 from jobs.operations import starter
-from jobs.operations.screenshot.params import FREQUENCY_CRON, Options, Params, ScheduleSpec
+from jobs.operations.screenshot.params import (
+    FREQUENCY_CRON,
+    JOB_TYPE,
+    Options,
+    Params,
+    ScheduleSpec,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +35,6 @@ FIRE_BATCH = 200  # schedules started per run of the scheduler
 
 class ScheduleLimit(Exception):
     pass
-
-
-def _type() -> str:
-    from jobs.operations.screenshot import SPEC
-
-    return SPEC.type
 
 
 def next_run(schedule: ScreenshotSchedule, after: datetime) -> datetime:
@@ -75,10 +75,11 @@ def schedule_start(*, organization, data: dict, username: str, user=None, api_ke
     with transaction.atomic():
         schedule = schedule_create(
             organization_id=organization.pk, url=params.url,
-            options=params.options.model_dump(mode="json", by_alias=True), spec=params.schedule,
+            options=params.options.model_dump(mode="json", by_alias=True, exclude_none=True),
+            spec=params.schedule,
             username=username, user_id=getattr(user, "pk", None), api_key_id=api_key_id)
         job, _ = starter.job_start(
-            organization=organization, job_type=_type(), data=_run_body(schedule),
+            organization=organization, job_type=JOB_TYPE, data=_run_body(schedule),
             api_key_id=api_key_id, user=user, username=username, source=source,
             before_save=before_save, metadata={"schedule": str(schedule.pk)})
     return schedule, job
@@ -182,7 +183,7 @@ def schedules_fire_due(now: datetime | None = None) -> list[str]:
             continue
         try:
             job, _ = starter.job_start(
-                organization=Organization(pk=schedule.organization_id), job_type=_type(),
+                organization=Organization(pk=schedule.organization_id), job_type=JOB_TYPE,
                 data=_run_body(schedule), api_key_id=schedule.api_key_id,
                 user=schedule.user, username=schedule.username, source="schedule",
                 metadata={"schedule": str(schedule.pk)})
