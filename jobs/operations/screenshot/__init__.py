@@ -1,7 +1,7 @@
 """Website screenshots: capture a page safely in a real browser, keep it, watch it change."""
 
-from jobs.operations.screenshot import operation, params, result, urls
-from jobs.operations.spec import OperationSpec, Periodic, Route
+from jobs.operations.screenshot import operation, params, result, urls, web
+from jobs.operations.spec import OperationSpec, Periodic, Presenter, Route
 
 SPEC = OperationSpec(
     type=params.JOB_TYPE,
@@ -16,6 +16,9 @@ SPEC = OperationSpec(
     routes=(Route("ops/screenshots/capture", "screenshots"),),
     target=operation.target,
     literal_targets=operation.literal_targets,
+    presenter=Presenter(template="operations/screenshot/result.html",
+                        context=web.result_context, summary=web.result_summary,
+                        tables=web.TABLES),
     schedulable=True,
     error_headings={"TARGET_NOT_ALLOWED": "This page is not an allowed target",
                     "BROWSER_CRASHED": "The browser crashed",

@@ -7,6 +7,7 @@ goes, which happens with its job (retention purge) or its schedule's retention.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -119,7 +120,8 @@ def similar_captures(capture: ScreenshotCapture, limit: int | None = None) -> li
 
 
 def image_token(capture_id) -> str:
-    return signing.dumps(str(capture_id), salt=SIGNING_SALT, compress=False)
+    # No timestamp inside: one capture has one link (cacheable); the job's expiry ends it.
+    return signing.Signer(salt=SIGNING_SALT).sign(str(capture_id))
 
 
 def image_path(capture_id) -> str:
@@ -133,8 +135,8 @@ def image_url(capture_id) -> str:
 def capture_for_token(token: str) -> ScreenshotCapture | None:
     """The capture a link names, if the link is genuine and its job has not expired."""
     try:
-        capture_id = signing.loads(token, salt=SIGNING_SALT)
-    except signing.BadSignature:
+        capture_id = uuid.UUID(signing.Signer(salt=SIGNING_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
         return None
     capture = (ScreenshotCapture.objects.select_related("job")
                .filter(pk=capture_id).first())

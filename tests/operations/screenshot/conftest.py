@@ -69,3 +69,14 @@ def capture_job(org):
         return job.result
 
     return run
+
+
+@pytest.fixture
+def web(client, org, settings):
+    """A dashboard client signed in as a member of ``org``."""
+    from tests.factories import MembershipFactory, UserFactory
+
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    client.force_login(MembershipFactory(organization=org, user=UserFactory()).user)
+    return client
