@@ -24,7 +24,6 @@ from jobs.operations.screenshot.proxy import PolicyProxy
 
 DATA = Path(__file__).resolve().parent / "data"
 LOG_LIMIT = 500  # network log and console entries kept
-CONSENT_BUDGET = 3.0  # seconds spent looking for a consent button
 
 
 @dataclass
@@ -57,8 +56,16 @@ def blocked_hosts() -> frozenset[str]:
 
 
 @cache
-def consent_selectors() -> tuple[str, ...]:
-    return tuple(_lines(DATA / "consent_selectors.txt"))
+def find_consent_script() -> str:
+    return (DATA / "find_consent.js").read_text().split("\n", 2)[2]
+
+
+@cache
+def consent_rules() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(CSS selectors, button words) from the shipped list."""
+    lines = _lines(DATA / "consent_selectors.txt")
+    words = tuple(line[5:].strip().lower() for line in lines if line.startswith("text:"))
+    return tuple(line for line in lines if not line.startswith("text:")), words
 
 
 def _lines(path: Path) -> list[str]:
@@ -123,21 +130,26 @@ def _navigation_failure(exc, proxy: PolicyProxy, journal: _Journal) -> Navigatio
 
 
 async def _accept_cookies(page) -> str | None:
-    """Click the first visible consent button on the page or in its frames."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + CONSENT_BUDGET
-    for frame in page.frames:
-        for selector in consent_selectors():
-            if loop.time() > give_up:
-                return None
-            with contextlib.suppress(PlaywrightError):
-                button = frame.locator(selector).first
-                if await button.is_visible():
-                    await button.click(timeout=1000)
-                    with contextlib.suppress(PlaywrightError):
-                        await page.wait_for_load_state("load", timeout=2000)
-                    return selector
+    """Click the first visible consent button on the page or in its frames.
+
+    One script per frame finds it (a round trip per selector would cost more than the
+    rest of the capture) and marks it; Playwright then clicks it like a person would.
+    """
+    selectors, words = consent_rules()
+    for frame in page.frames[:10]:
+        with contextlib.suppress(PlaywrightError):
+            found = await frame.evaluate(find_consent_script(),
+                                         [list(selectors), list(words)])
+            if found:
+                await frame.locator(f"[{CONSENT_MARK}]").first.click(timeout=1500)
+                with contextlib.suppress(PlaywrightError):
+                    await page.wait_for_load_state("load", timeout=2000)
+                return found
     return None
+
+
+CONSENT_MARK = "data-capture-consent"
+
 
 
 async def _photograph(page, params: Params) -> tuple[bytes, bool]:

@@ -23,8 +23,11 @@ def encode(png: bytes, fmt: str, quality: int) -> tuple[bytes, int, int]:
 
 
 def phash(png: bytes) -> str:
+    """pHash of the picture; a box-reduced copy first (the hash looks at 32x32 anyway, and
+    resampling a full-size page down to that is most of the cost)."""
     with Image.open(io.BytesIO(png)) as image:
-        return str(imagehash.phash(image))
+        factor = max(1, min(image.size) // 256)
+        return str(imagehash.phash(image.convert("L").reduce(factor)))
 
 
 def distance(a: str, b: str) -> int:
