@@ -101,3 +101,40 @@ def _redirect(location):
     from tests.servers.http_server import redirect
 
     return redirect(location)
+
+
+def test_consent_button_found_by_its_words(shot_env, http_servers, capture_job):
+    banner = ("<div id='b'>Wir verwenden Cookies <button onclick=\"document.title='ok'\">"
+              " Alle akzeptieren </button></div>")
+    site = http_servers.start({"/": page(banner, title="Banner")})
+    result = capture_job({"url": site.url, "options": {"waitTime": 0}})
+    assert result["consentClicked"] == "text:alle akzeptieren"
+    assert result["title"] == "ok"
+
+
+def test_a_page_that_never_answers_times_out(shot_env, settings, http_servers, capture_job):
+    import time
+
+    import pytest
+
+    from jobs.operations.base import OperationError
+
+    settings.SCREENSHOT_PAGE_TIMEOUT = 1
+    site = http_servers.start({"/": lambda request: (time.sleep(3), page("late"))[1]})
+    with pytest.raises(OperationError) as failure:
+        capture_job({"url": site.url, "options": {"waitTime": 0}})
+    assert failure.value.code == "TARGET_UNREACHABLE"
+    assert "1 seconds" in failure.value.message
+
+
+def test_transfer_limit_cuts_a_heavy_page(shot_env, settings, http_servers, capture_job):
+    from tests.servers.http_server import Reply
+
+    settings.SCREENSHOT_MAX_TRANSFER_BYTES = 20_000
+    heavy = Reply(200, [("Content-Type", "image/svg+xml")], "<svg xmlns='http://www.w3.org/"
+                  "2000/svg'>" + "<!-- padding -->" * 10_000 + "</svg>")
+    site = http_servers.start({"/": page("<img src='/heavy.svg'>", title="Heavy"),
+                               "/heavy.svg": heavy})
+    result = capture_job({"url": site.url, "options": {"waitTime": 0}})
+    assert result["title"] == "Heavy"
+    assert any("transferred more than 20000 bytes" in m["text"] for m in result["console"])
