@@ -33,8 +33,8 @@ CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
     "--disable-background-networking", "--disable-quic", "--disable-sync",
     "--disable-component-update", "--disable-domain-reliability",
-    "--disable-features=DnsOverHttps,AsyncDns,NetworkPrediction,OptimizationHints,"
-    "MediaRouter,Translate,InterestFeedContentSuggestions,AutofillServerCommunication",
+    # No --disable-features here: Chromium keeps only the last one given, and
+    # Playwright's own list (background fetches it turns off) must stay in force.
     "--dns-prefetch-disable", "--no-pings", "--no-first-run", "--no-default-browser-check",
     "--metrics-recording-only", "--mute-audio", "--force-webrtc-ip-handling-policy="
     "disable_non_proxied_udp", "--webrtc-ip-handling-policy=disable_non_proxied_udp",

@@ -10,7 +10,8 @@ address it checked; a refused host gets ``403`` and is listed in ``blocked``.
 - ``CONNECT host:port`` (https, wss, and ws through a proxy): tunnelled after the check.
 - ``GET http://host/path`` (plain http): forwarded in origin form with
   ``Connection: close``, one request per client connection, so a connection checked for
-  one host is never reused for another.
+  one host is never reused for another. (A server that ignores ``Connection: close``
+  can at worst be sent more requests itself: the address stays the checked one.)
 """
 
 from __future__ import annotations
