@@ -109,7 +109,7 @@ async def capture(browser, params: Params, proxy: PolicyProxy) -> Shot:
 async def _navigate(page, url: str, proxy: PolicyProxy, journal: _Journal):
     timeout = settings.SCREENSHOT_PAGE_TIMEOUT * 1000
     try:
-        return await page.goto(url, wait_until="load", timeout=timeout)
+        response = await page.goto(url, wait_until="load", timeout=timeout)
     except PlaywrightTimeout:
         if page.url in ("", "about:blank"):
             raise NavigationFailed(f"The page did not answer within "
@@ -117,16 +117,28 @@ async def _navigate(page, url: str, proxy: PolicyProxy, journal: _Journal):
         return journal.main_response  # it arrived but kept loading: capture what is there
     except PlaywrightError as exc:
         raise _navigation_failure(exc, proxy, journal) from None
+    # A plain-http page the proxy refused arrives as the proxy's own 403: not a page.
+    refused = _refusal_on_the_way(proxy, journal)
+    if refused is not None:
+        raise refused
+    return response
 
 
 def _navigation_failure(exc, proxy: PolicyProxy, journal: _Journal) -> NavigationFailed:
     """Why the main document failed: a policy refusal on its way beats Chromium's words."""
+    refused = _refusal_on_the_way(proxy, journal)
+    if refused is not None:
+        return refused
+    message = str(exc).splitlines()[0] if str(exc) else "The page could not be loaded."
+    return NavigationFailed(message.removeprefix("Page.goto: "))
+
+
+def _refusal_on_the_way(proxy: PolicyProxy, journal: _Journal) -> NavigationFailed | None:
     for entry in proxy.log.blocked:
         if (entry["host"].lower(), entry["port"]) in journal.navigation_hosts:
             return NavigationFailed(entry["reason"], refusal=entry["reason"] if entry["refused"]
                                     else None)
-    message = str(exc).splitlines()[0] if str(exc) else "The page could not be loaded."
-    return NavigationFailed(message.removeprefix("Page.goto: "))
+    return None
 
 
 async def _accept_cookies(page) -> str | None:
@@ -259,7 +271,10 @@ class _Journal:
         refused = {(b["host"].lower(), b["port"]) for b in proxy.log.blocked}
         log = list(self.requests.values())
         for entry in log:
-            entry["blocked"] = entry["status"] is None and host_port(entry["url"]) in refused
+            # The proxy connected nowhere for these (a plain-http one shows its 403).
+            entry["blocked"] = host_port(entry["url"]) in refused
+            if entry["blocked"]:
+                entry["status"], entry["size"] = None, None
         return log
 
 

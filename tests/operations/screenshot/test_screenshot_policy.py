@@ -1,5 +1,7 @@
 """The security boundary: nothing the page asks for reaches a refused address."""
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from jobs.operations.base import OperationError
@@ -51,7 +53,10 @@ def test_sub_requests_to_refused_addresses_are_blocked_and_listed(shot_env, http
     assert "127.0.0.2" in reasons
     hosts = {entry["host"] for entry in blocked}
     assert hosts == {"127.0.0.2", "inside.test"}
-    assert any(entry["blocked"] for entry in result["network"])
+    inside = [n for n in result["network"]
+              if urlsplit(n["url"]).hostname in ("127.0.0.2", "inside.test")]
+    assert len(inside) >= 4
+    assert all(n["blocked"] and n["status"] is None for n in inside)
 
 
 def test_block_ads_refuses_listed_hosts(shot_env, http_servers, capture_job):

@@ -182,3 +182,18 @@ def test_capture_with_schedule_creates_one(org, shot_env, http_servers, capture_
     schedule = ScreenshotSchedule.objects.get(organization=org)
     assert schedule.frequency == "weekly" and schedule.capture_count == 1
     assert result["change"]["scheduleId"] == str(schedule.pk)
+
+
+def test_the_scheduler_runs_every_minute(db):
+    from django_q.models import Schedule
+
+    task = Schedule.objects.get(func="jobs.operations.screenshot.schedules.fire_due_schedules")
+    assert task.schedule_type == Schedule.MINUTES and task.minutes == 1 and task.repeats == -1
+
+
+def test_next_run_follows_cron_in_its_time_zone(org):
+    from datetime import datetime
+
+    schedule = _make(org, cron="30 9 * * *", frequency=None, timezone="Europe/Berlin")
+    after = datetime.fromisoformat("2026-07-01T12:00:00+00:00")  # 14:00 in Berlin (CEST)
+    assert schedules.next_run(schedule, after).isoformat() == "2026-07-02T07:30:00+00:00"
