@@ -125,8 +125,12 @@ class BrowserService:
                 continue
             with contextlib.suppress(OSError):
                 with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                    args = handle.read().split(b"\0")
-                if marker in args and not any(a.startswith(b"--type=") for a in args):
+                    raw = handle.read()  # child processes may rewrite it with spaces
+                args = raw.split(b"\0")
+                # Debian's /usr/bin/chromium is a shell wrapper with the same arguments:
+                # the browser is the process whose executable is Chromium itself.
+                if marker in args and b"--type=" not in raw \
+                        and "chrom" in os.path.basename(os.readlink(f"/proc/{entry}/exe")):
                     return int(entry)
         return None
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from playwright.async_api import Error as PlaywrightError
 
 from jobs.net import policy
 from jobs.net.errors import TargetNotAllowed, Unresolvable
@@ -104,6 +105,9 @@ async def _capture(params: Params, ctx: Context):
         raise OperationError("BROWSER_CRASHED", "The browser stopped while capturing this "
                              "page; it has been restarted for the next job.",
                              str(exc)[:500]) from None
+    except PlaywrightError as exc:  # e.g. the page's renderer crashed mid-screenshot
+        message = (str(exc).splitlines() or ["The browser could not capture the page."])[0]
+        raise OperationError("CAPTURE_FAILED", message[:500]) from None
     proxy = holder["proxy"]
     if proxy.log.over_limit:
         shot.console.append({"type": "warning", "text": "The page transferred more than "
