@@ -30,6 +30,7 @@ HEAD_LIMIT = 64 * 1024
 HEAD_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
 CHUNK = 64 * 1024
+BLOCKED_LOG_LIMIT = 500
 HOP_HEADERS = {"proxy-connection", "proxy-authorization", "connection", "keep-alive", "te",
                "upgrade-insecure-requests-proxy"}
 
@@ -39,6 +40,9 @@ class Verdict:
     address: str | None  # the checked address to connect to, or None
     reason: str = ""  # why not, for people
     refused: bool = False  # True when the target policy (not DNS or the block list) said no
+
+
+DENIED = Verdict(None, "traffic outside a capture is not allowed", refused=True)
 
 
 @dataclass
@@ -88,6 +92,8 @@ class PolicyProxy:
 
     async def verdict(self, host: str) -> Verdict:
         """Resolve and judge ``host`` once per capture; later asks share the answer."""
+        if self.deny_all:
+            return DENIED
         key = host.lower()
         if key not in self._verdicts:
             self._verdicts[key] = asyncio.ensure_future(self._judge(key))
@@ -146,8 +152,10 @@ class PolicyProxy:
     async def _open(self, writer, host: str, port: int, shown: str):
         verdict = await self.verdict(host)
         if verdict.address is None:
-            self.log.blocked.append({"url": shown, "host": host, "port": port,
-                                     "reason": verdict.reason, "refused": verdict.refused})
+            # The browser-wide deny-all proxy lives as long as the worker: it keeps no log.
+            if not self.deny_all and len(self.log.blocked) < BLOCKED_LOG_LIMIT:
+                self.log.blocked.append({"url": shown, "host": host, "port": port,
+                                         "reason": verdict.reason, "refused": verdict.refused})
             await _answer(writer, 403, "Forbidden")
             return None
         try:
@@ -160,8 +168,6 @@ class PolicyProxy:
         return upstream
 
     async def _judge(self, host: str) -> Verdict:
-        if self.deny_all:
-            return Verdict(None, "traffic outside a capture is not allowed", refused=True)
         if self.is_blocked(host):
             return Verdict(None, f"{host} is on the ad and tracker block list")
         try:

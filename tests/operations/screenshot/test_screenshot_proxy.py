@@ -13,7 +13,7 @@ async def _ask(proxy: PolicyProxy, request: bytes) -> bytes:
     reader, writer = await asyncio.open_connection("127.0.0.1", proxy.port)
     writer.write(request)
     await writer.drain()
-    answer = await asyncio.wait_for(reader.read(65536), 5)
+    answer = await asyncio.wait_for(reader.read(), 5)  # the proxy closes when done
     writer.close()
     return answer
 
