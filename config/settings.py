@@ -193,7 +193,6 @@ RATE_LIMITS = env_limits(
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 PUSH_MAX_WAITERS = env_int("PUSH_MAX_WAITERS", 200, minimum=1)  # long-polls per web process
 PUSH_MAX_STREAMS = env_int("PUSH_MAX_STREAMS", 5000, minimum=1)  # event streams per process
-SCREENSHOT_DIR = Path(env_str("SCREENSHOT_DIR", str(VAR_DIR / "screenshots")))
 # Infrastructure maps: node budget per job, most new nodes one node may add per kind of
 # link, the degree above which an address or server is drawn as a hub and not walked,
 # names expanded at once, and the TLS port read for certificates.
@@ -206,6 +205,19 @@ MAP_TLS_PORT = env_int("MAP_TLS_PORT", 443, minimum=1)
 # data than the copy shipped in the geoip2fast package; empty uses the shipped copy.
 GEOIP_DIR = env_str("GEOIP_DIR")
 CHROMIUM_PATH = env_str("CHROMIUM_PATH", "/usr/bin/chromium")
+# Website captures: pages open at once per worker process, limits on what one page may do.
+SCREENSHOT_CONCURRENCY = env_int("SCREENSHOT_CONCURRENCY", 2, minimum=1)
+SCREENSHOT_PAGE_TIMEOUT = env_int("SCREENSHOT_PAGE_TIMEOUT", 30, minimum=1)  # seconds
+SCREENSHOT_MAX_HEIGHT = env_int("SCREENSHOT_MAX_HEIGHT", 16384, minimum=240)  # full-page cap
+SCREENSHOT_MAX_TRANSFER_BYTES = env_int("SCREENSHOT_MAX_TRANSFER_BYTES", 50 * 1024 * 1024,
+                                        minimum=1024)
+# pHash distance (0-64) above which a scheduled capture counts as "changed".
+SCREENSHOT_CHANGE_THRESHOLD = env_int("SCREENSHOT_CHANGE_THRESHOLD", 8, minimum=0)
+SCREENSHOT_SIMILAR_LIMIT = env_int("SCREENSHOT_SIMILAR_LIMIT", 5, minimum=0)
+SCREENSHOT_MAX_SCHEDULES = env_int("SCREENSHOT_MAX_SCHEDULES", 25, minimum=0)
+SCREENSHOT_MAX_PER_SCHEDULE = env_int("SCREENSHOT_MAX_PER_SCHEDULE", 1000, minimum=1)
+# Absolute links in results (e.g. https://scan.example.org); empty gives site-relative ones.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL").rstrip("/")
 
 # Large enough for 10,000 indicators; bigger bodies get 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_BODY_BYTES", 5 * 1024 * 1024, minimum=1024)
@@ -270,8 +282,22 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static",
                     *sorted(BASE_DIR.glob("jobs/operations/*/static"))]
+# Job artifacts (screenshots): local files by default; ARTIFACT_STORAGE=s3 puts them in any
+# S3-compatible store so web and worker processes on different machines share them (needs
+# ``pip install django-storages[s3]``).
+if env_str("ARTIFACT_STORAGE", "filesystem") == "s3":
+    ARTIFACT_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env_str("S3_BUCKET"), "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+        "access_key": env_secret("S3_ACCESS_KEY_ID"),
+        "secret_key": env_secret("S3_SECRET_ACCESS_KEY"),
+        "region_name": env_str("S3_REGION") or None, "location": env_str("S3_PREFIX"),
+        "default_acl": None, "querystring_auth": False, "file_overwrite": False}}
+else:
+    ARTIFACT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                        "OPTIONS": {"location": str(VAR_DIR / "artifacts")}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "artifacts": ARTIFACT_STORAGE,
     "staticfiles": {"BACKEND": "config.storage.StaticStorage"},
 }
 WHITENOISE_USE_FINDERS = True

@@ -8,7 +8,10 @@ class JobsConfig(AppConfig):
     verbose_name = "Jobs"
 
     def ready(self):
-        from jobs import checks, signals  # noqa: F401  (registers checks and handlers)
+        from jobs import checks, signals, submission  # noqa: F401  (registers handlers)
+        from jobs.operations import starter
+
+        starter.install(submission.job_start, submission.SubmissionInvalid)
 
         if "qcluster" in sys.argv:
             self._preload_operations()

@@ -1,5 +1,8 @@
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate
 from django.dispatch import receiver
+
+from jobs.artifacts import artifact_delete
+from jobs.models import ScreenshotCapture
 
 SCHEDULES = {
     # name: (function, minutes between runs)
@@ -26,3 +29,9 @@ def install_schedules(sender, **kwargs):
             defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes,
                       "repeats": -1},
         )
+
+
+@receiver(post_delete, sender=ScreenshotCapture)
+def delete_capture_file(sender, instance, **kwargs):
+    """A capture's image goes with its row: the job purge, retention or a cleared history."""
+    artifact_delete(instance.file)

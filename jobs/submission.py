@@ -84,11 +84,12 @@ def callback_split(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
 
 def job_start(*, organization, job_type: str, data: dict[str, Any], api_key_id=None,
               user=None, username: str, source: str, idempotency_key: str | None = None,
-              before_save: Callable[[], None] | None = None) -> tuple[Job, bool]:
+              before_save: Callable[[], None] | None = None,
+              metadata: dict[str, str] | None = None) -> tuple[Job, bool]:
     """Validate and submit. Raises SubmissionInvalid or lifecycle.IdempotencyConflict.
 
     ``before_save`` runs inside the job's transaction, after validation (see
-    ``lifecycle.job_submit``).
+    ``lifecycle.job_submit``). ``metadata`` is added to the job's (e.g. what started it).
     """
     data, callback_url = callback_split(data)
     operation, params = params_validate(job_type, data)
@@ -96,6 +97,6 @@ def job_start(*, organization, job_type: str, data: dict[str, Any], api_key_id=N
         organization=organization, job_type=job_type,
         params=params.model_dump(mode="json", by_alias=True, exclude_none=True),
         target=operation.target(params), api_key_id=api_key_id, user=user,
-        username=username, metadata={"source": source}, idempotency_key=idempotency_key,
-        before_save=before_save, callback_url=callback_url,
+        username=username, metadata={"source": source, **(metadata or {})},
+        idempotency_key=idempotency_key, before_save=before_save, callback_url=callback_url,
     )

@@ -20,6 +20,7 @@ __all__ = ["OperationSpec", "Periodic", "Presenter", "Route", "UnknownOperation"
 OPERATIONS: dict[str, str] = {
     "infra_map": "jobs.operations.infra_map",
     "infra_scan": "jobs.operations.infra_scan",
+    "screenshot": "jobs.operations.screenshot",
     "similar_domains": "jobs.operations.similar_domains",
 }
 

@@ -1,0 +1,206 @@
+"""The /v1 schedule, history and image endpoints (API.md, "Screenshot schedules").
+
+Thin views: authenticate, read, call one service, answer. Schedule objects are
+snake_case, as the published client expects. Another organization's schedule is a 404.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+from urllib.parse import urlsplit
+
+from django.http import FileResponse, Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from jobs.api.auth import require_api_key
+from jobs.api.errors import ApiError
+from jobs.api.formats import iso
+from jobs.api.ratelimit import check_rate
+from jobs.api.whisper import status_url, submitted
+from jobs.models import ScreenshotCapture, ScreenshotSchedule
+from jobs.operations import starter
+from jobs.operations.screenshot import schedules, store
+
+HISTORY_LIMIT = 50
+HISTORY_MAX = 1000
+
+
+def methods(*allowed: str):
+    allowed_set = set(allowed) | ({"HEAD"} if "GET" in allowed else set())
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in allowed_set:
+                raise ApiError(405, f"{request.method} is not allowed here; use "
+                                    f"{', '.join(sorted(allowed_set))}.",
+                               headers={"Allow": ", ".join(sorted(allowed_set))})
+            return view(request, *args, **kwargs)
+
+        return csrf_exempt(wrapper)
+
+    return decorator
+
+
+def _json_body(request) -> dict:
+    if request.content_type not in ("application/json", ""):
+        raise ApiError(415, "Send the body as application/json.")
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "The body is not valid JSON.", details={"body": ["not JSON"]}) \
+            from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "The body must be a JSON object.",
+                       details={"body": ["not an object"]})
+    return body
+
+
+def schedule_object(schedule: ScreenshotSchedule) -> dict:
+    return {
+        "id": str(schedule.pk),
+        "url": schedule.url,
+        "username": schedule.username,
+        "cron": schedule.cron or None,
+        "frequency": schedule.frequency or None,
+        "timezone": schedule.time_zone,
+        "enabled": schedule.enabled,
+        "options": schedules.options_snake(schedule.options),
+        "retention_count": schedule.retention_count,
+        "created_at": iso(schedule.created_at),
+        "updated_at": iso(schedule.updated_at),
+        "last_capture_at": iso(schedule.last_capture_at),
+        "next_capture_at": iso(schedule.next_capture_at),
+        "capture_count": schedule.capture_count,
+    }
+
+
+@methods("POST")
+@require_api_key
+def schedule_create(request):
+    caller = request.caller
+    try:
+        _schedule, job = schedules.schedule_start(
+            organization=caller.organization, data=_json_body(request), username=caller.name,
+            api_key_id=caller.key_id, source="api",
+            before_save=lambda: check_rate(caller.key_id, "screenshots"))
+    except starter.StartRefused as exc:
+        raise ApiError(400, exc.message, error=exc.error, details=exc.details) from None
+    except schedules.ScheduleLimit as exc:
+        raise ApiError(409, str(exc)) from None
+    response = JsonResponse(submitted(job), status=202)
+    response["Location"] = status_url(job.pk)
+    response["Retry-After"] = "2"
+    return response
+
+
+@methods("GET")
+@require_api_key
+def schedule_list(request):
+    from django.conf import settings
+
+    check_rate(request.caller.key_id, "reads")
+    rows = list(schedules.schedules_for(request.caller.organization_id))
+    return JsonResponse({
+        "count": len(rows),
+        "max_schedules": settings.SCREENSHOT_MAX_SCHEDULES,
+        "max_screenshots_per_schedule": settings.SCREENSHOT_MAX_PER_SCHEDULE,
+        "schedules": [schedule_object(s) for s in rows],
+    })
+
+
+@methods("GET", "DELETE")
+@require_api_key
+def schedule_detail(request, schedule_id: str):
+    org_id = request.caller.organization_id
+    if request.method == "DELETE":
+        check_rate(request.caller.key_id, "other")
+        if not schedules.schedule_delete(org_id, schedule_id):
+            raise ApiError(404, "No schedule with this id.")
+        return JsonResponse({"success": True, "message": "Schedule deleted", "id": schedule_id})
+    check_rate(request.caller.key_id, "reads")
+    schedule = schedules.schedule_get(org_id, schedule_id)
+    if schedule is None:
+        raise ApiError(404, "No schedule with this id.")
+    return JsonResponse(schedule_object(schedule))
+
+
+@methods("DELETE")
+@require_api_key
+def history_clear(request, schedule_id: str):
+    check_rate(request.caller.key_id, "other")
+    deleted = schedules.history_clear(request.caller.organization_id, schedule_id)
+    if deleted is None:
+        raise ApiError(404, "No schedule with this id.")
+    return JsonResponse({"success": True, "message": "History cleared", "deleted": deleted})
+
+
+@methods("GET")
+@require_api_key
+def history(request):
+    check_rate(request.caller.key_id, "reads")
+    target = request.GET.get("target", "").strip()
+    if not target:
+        raise ApiError(400, "target: give the page URL or host of the schedules",
+                       details={"target": ["required"]})
+    limit = _limit(request.GET.get("limit"))
+    found = _schedules_matching(request.caller.organization_id, target)
+    total = ScreenshotCapture.objects.filter(
+        organization_id=request.caller.organization_id, schedule__in=found).count()
+    return JsonResponse({
+        "target": target,
+        "schedules": [{"schedule_id": str(s.pk), "url": s.url,
+                       "screenshots": [_history_entry(c) for c in s.captures.all()[:limit]]}
+                      for s in found],
+        "total_screenshots": total,
+        "limit": limit,
+    })
+
+
+def _limit(raw: str | None) -> int:
+    if raw in (None, ""):
+        return HISTORY_LIMIT
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= HISTORY_MAX:
+        raise ApiError(400, f"limit: a whole number from 1 to {HISTORY_MAX}",
+                       details={"limit": [f"a whole number from 1 to {HISTORY_MAX}"]})
+    return value
+
+
+def _schedules_matching(organization_id: int, target: str) -> list[ScreenshotSchedule]:
+    """Schedules of this exact URL, or of any URL on this host when a host is given."""
+    rows = list(schedules.schedules_for(organization_id))
+    host = (urlsplit(target).hostname if "://" in target else target).lower()
+    return [s for s in rows if s.url == target or (urlsplit(s.url).hostname or "") == host]
+
+
+def _history_entry(capture: ScreenshotCapture) -> dict:
+    return {"url": store.image_url(capture.pk), "captured_at": iso(capture.captured_at),
+            "format": capture.format, "dimensions": f"{capture.width}x{capture.height}",
+            "file_size": capture.file_size, "screenshot_id": str(capture.pk),
+            "job_id": str(capture.job_id), "phash": capture.phash,
+            "change_distance": capture.change_distance, "changed": capture.changed}
+
+
+def image(request, token: str):
+    """The signed image link: no key needed; 404 once the capture or its job is gone."""
+    if request.method not in ("GET", "HEAD"):
+        raise ApiError(405, "Use GET.", headers={"Allow": "GET, HEAD"})
+    capture = store.capture_for_token(token)
+    if capture is None:
+        raise ApiError(404, "No such image, or it expired.")
+    try:
+        handle = store.capture_open(capture)
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    download = request.GET.get("download") is not None
+    response = FileResponse(handle, content_type=store.CONTENT_TYPES[capture.format],
+                            as_attachment=download,
+                            filename=f"{capture.host or 'page'}-{capture.pk}.{capture.format}")
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
