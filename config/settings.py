@@ -172,6 +172,14 @@ JOB_OPERATIONS_EXTRA: dict[str, str] = {}
 RATE_LIMITS = env_limits(
     "RATE_LIMITS", "reads=1200/60,scans=60/60,bulk=10/60,screenshots=30/60,other=120/60"
 )
+# Bulk enrichment data (all optional). GEOIP_DIR: a folder of .mmdb files used instead of
+# the data shipped in packages; RPKI_VRP_PATH / RPKI_VRP_URL: a VRP set (rpki-client or
+# Routinator JSON); REPUTATION_LISTS: "name=path-or-url,..." block lists to match against.
+GEOIP_DIR = env_str("GEOIP_DIR")
+IPDATA_CACHE_DIR = Path(env_str("IPDATA_CACHE_DIR", str(VAR_DIR / "ipdata")))
+RPKI_VRP_PATH = env_str("RPKI_VRP_PATH")
+RPKI_VRP_URL = env_str("RPKI_VRP_URL")
+REPUTATION_LISTS = env_list("REPUTATION_LISTS")
 SCREENSHOT_DIR = Path(env_str("SCREENSHOT_DIR", str(VAR_DIR / "screenshots")))
 CHROMIUM_PATH = env_str("CHROMIUM_PATH", "/usr/bin/chromium")
 

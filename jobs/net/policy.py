@@ -170,6 +170,12 @@ def refusal_reason(ip: IPAddress) -> str | None:
     """Why ``ip`` is refused (a phrase such as "a loopback address"), or None if allowed."""
     if _in_allowed_networks(ip):
         return None
+    return special_use_reason(ip)
+
+
+def special_use_reason(ip: IPAddress) -> str | None:
+    """The special-use range ``ip`` is in ("a private address"...), whatever the allow-list
+    says: for reporting what an address is. Connection decisions use refusal_reason."""
     if isinstance(ip, ipaddress.IPv4Address):
         return _blocked_reason(ip, BLOCKED_V4) or _not_global_reason(ip)
     return _ipv6_reason(ip)

@@ -1,0 +1,24 @@
+"""Bulk enrichment: classify and enrich up to 10,000 indicators in one job."""
+
+from jobs.operations.bulk_enrichment import operation, result
+from jobs.operations.spec import OperationSpec, Periodic, Route
+
+SPEC = OperationSpec(
+    type="bulk_enrichment",
+    label="Bulk enrichment",
+    description="Classify and enrich up to 10,000 IPs, networks, domains, URLs, e-mail "
+                "addresses and hashes (defanged forms accepted): DNS, registration, "
+                "routing, RPKI, IP intelligence, block lists and history.",
+    params=operation.Params,
+    result=result.Result,
+    run=operation.run,
+    timeout=operation.TIMEOUT,
+    routes=(Route("ops/enrichment/bulk", "bulk"),),
+    target=operation.target,
+    periodic=(
+        Periodic("bulk enrichment: refresh block lists and VRPs",
+                 "jobs.operations.bulk_enrichment.tasks.refresh_datasets", 60),
+        Periodic("bulk enrichment: purge old cached results",
+                 "jobs.operations.bulk_enrichment.tasks.purge_cache", 60),
+    ),
+)
