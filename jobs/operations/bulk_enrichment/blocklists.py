@@ -6,8 +6,8 @@ One parser reads them all, line by line, because the formats differ only in deco
   ``.ipset`` files, with ``#`` comments;
 - hosts files (``0.0.0.0 evil.example``): the names, not the sink address;
 - Spamhaus DROP (``1.10.16.0/20 ; SBL256894``): ``;`` starts a comment;
-- abuse.ch CSV exports (URLhaus, Feodo Tracker, ThreatFox, MalwareBazaar): every quoted
-  field that is an indicator (URL, IP, hash...) is taken, the rest (dates, tags) ignored.
+- abuse.ch CSV exports (URLhaus, Feodo Tracker, ThreatFox, MalwareBazaar): the first
+  field that is an indicator, and any hashes after it; dates, tags and links are ignored.
 """
 
 from __future__ import annotations
@@ -50,8 +50,15 @@ def _line_indicators(line: str) -> list[Indicator]:
 
 
 def _csv_fields(line: str) -> list[Indicator]:
+    """The row's first indicator, and every hash after it.
+
+    The first is the listed one (URLhaus' url, Feodo's dst_ip, ThreatFox's ioc_value);
+    later URLs are references (URLhaus' own page for the entry), later hashes are the
+    same file's other digests (MalwareBazaar lists sha256, md5 and sha1).
+    """
     fields = next(csv.reader([line], skipinitialspace=True), [])
-    return [i for i in map(_quiet_classify, fields) if i]
+    found = [i for i in map(_quiet_classify, fields) if i]
+    return found[:1] + [i for i in found[1:] if GROUPS[i.kind] == "hash"]
 
 
 def _quiet_classify(text: str) -> Indicator | None:
