@@ -66,7 +66,7 @@ async def enrich(indicator: Indicator, env: Env) -> dict[str, Any]:
 def _query(indicator: Indicator, started: float) -> dict[str, Any]:
     query = {"type": indicator.kind, "value": indicator.value,
              "timestamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-             "response_time_ms": round((time.monotonic() - started) * 1000, 2)}
+             "response_time_ms": round((time.monotonic() - started) * 1000, 2), "cached": False}
     if indicator.is_address:
         query["version"] = 4 if indicator.kind == "ipv4" else 6
     return query
