@@ -61,7 +61,8 @@ def test_counts_against_the_bulk_rate_category(api, settings):
     assert second.status_code == 429
 
 
-def test_another_organizations_job_is_404(api, client, other_org, django_capture_on_commit_callbacks):
+def test_another_organizations_job_is_404(api, client, other_org,
+                                          django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         job_id = post(api, {"indicators": ["8.8.8.8"], "include": ["routing"]}).json()["jobId"]
     _, other_raw = api_key_with_raw(other_org)
