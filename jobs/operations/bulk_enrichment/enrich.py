@@ -59,7 +59,7 @@ async def enrich(indicator: Indicator, env: Env) -> dict[str, Any]:
         meta["sources"].append("observations")
     item["summary"] = _summary(item, addresses)
     item["query"] = _query(indicator, started)
-    item["metadata"] = meta
+    item["metadata"] = {key: value for key, value in meta.items() if value}
     return item
 
 
@@ -158,10 +158,11 @@ def _offline_modules(indicator: Indicator, env: Env, addresses: list[str], item:
     if wants & ADDRESS_MODULES and indicator.kind in HASH_KINDS:
         meta["skipped"].extend(sorted(wants & ADDRESS_MODULES))
     elif wants & ADDRESS_MODULES:
+        single = indicator.kind in ("ipv4", "ipv6", "cidr")
         if "routing" in wants:
-            item.update(offline.routing_sections(addresses, env.facts))
+            item.update(offline.routing_sections(addresses, env.facts, single))
         if "ip_intelligence" in wants:
-            item.update(offline.intelligence_sections(addresses, env.facts))
+            item.update(offline.intelligence_sections(addresses, env.facts, single))
         if "rpki" in wants:
             item["rpki"] = offline.rpki_section(indicator, addresses, env.facts, env.vrps)
         meta["sources"].append("ipdata")

@@ -42,16 +42,22 @@ class Facts:
         return facts
 
 
-def routing_sections(addresses: list[str], facts: Facts) -> dict[str, Any]:
-    """``routing``, ``network`` and ``isp`` for the indicator's addresses (first one leads)."""
+def routing_sections(addresses: list[str], facts: Facts, single: bool) -> dict[str, Any]:
+    """``routing``, ``network`` and ``isp`` for the indicator's addresses (first one leads).
+
+    ``single``: the indicator is one address, so the per-address list would only repeat it.
+    """
     rows = [_route_row(address, facts.of(address)) for address in addresses]
     if not rows:
-        return {"routing": {"status": "no_address", "addresses": []}}
+        return {"routing": {"status": "no_address"}}
     lead = rows[0]
+    routing = {"asn": lead["asn"], "as_name": lead["as_name"], "prefix": lead["prefix"],
+               "country": lead["country"]}
+    if not single:
+        routing.update(asns=sorted({r["as_name"] for r in rows if r["as_name"]}),
+                       addresses=rows)
     return {
-        "routing": {"asn": lead["asn"], "as_name": lead["as_name"], "prefix": lead["prefix"],
-                    "asns": sorted({r["as_name"] for r in rows if r["as_name"]}),
-                    "addresses": rows},
+        "routing": routing,
         "network": {"address": lead["address"], "prefix": lead["prefix"],
                     "block": facts.of(lead["address"]).network,
                     "version": ipaddress.ip_address(lead["address"]).version},
@@ -64,16 +70,19 @@ def _route_row(address: str, facts: ipdata.IpFacts) -> dict[str, Any]:
             "prefix": facts.prefix, "country": facts.country}
 
 
-def intelligence_sections(addresses: list[str], facts: Facts) -> dict[str, Any]:
+def intelligence_sections(addresses: list[str], facts: Facts, single: bool) -> dict[str, Any]:
     """``ip_intelligence`` and ``geolocation`` for the indicator's addresses."""
     rows = [_intel_row(address, facts.of(address)) for address in addresses]
     if not rows:
-        return {"ip_intelligence": {"status": "no_address", "addresses": []}}
+        return {"ip_intelligence": {"status": "no_address"}}
     lead = facts.of(addresses[0])
+    intelligence = {"is_public": all(r["is_public"] for r in rows),
+                    "special_use": rows[0]["special_use"], "anycast": rows[0]["anycast"],
+                    "cloud": rows[0]["cloud"]}
+    if not single:
+        intelligence["addresses"] = rows
     return {
-        "ip_intelligence": {"is_public": all(r["is_public"] for r in rows),
-                            "anycast": rows[0]["anycast"], "cloud": rows[0]["cloud"],
-                            "addresses": rows},
+        "ip_intelligence": intelligence,
         "geolocation": {"country": lead.country, "country_name": lead.country_name,
                         "city": lead.city, "source": lead.source},
     }
@@ -135,9 +144,11 @@ def reputation_section(indicator: Indicator, addresses: list[str],
         if entry:
             matches.append({"list": block_list.name, "entry": entry})
     listed_in = [m["list"] for m in matches]
-    return {"status": "checked", "listed": bool(listed_in), "listed_in": listed_in,
-            "score": blocklists.score(len(listed_in)), "matches": matches,
-            "lists_checked": len(lists)}
+    section = {"listed": bool(listed_in), "listed_in": listed_in,
+               "score": blocklists.score(len(listed_in))}
+    if matches:
+        section["matches"] = matches
+    return section
 
 
 def _address_match(block_list: blocklists.BlockList, indicator: Indicator,

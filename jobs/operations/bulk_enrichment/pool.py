@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 IN_FLIGHT = 100  # indicators enriched at once when parallel (each asks up to 6 questions)
 DNS_TIMEOUT = 2.0
-DNS_CONCURRENCY = 400
+DNS_CONCURRENCY = 100  # questions in flight: more only queues at the servers
 WHOIS_TIMEOUT = 10.0
 PROGRESS_EVERY = 0.25  # seconds; a batch boundary is reported at most this often
 
@@ -39,9 +39,12 @@ async def enrich_all(indicators: list[Indicator], params, ctx: Context) -> dict[
     todo = [ind for ind in indicators if ind.value not in cached]
     env = await _env(modules, todo, ctx, org_id)
     outcomes = await _run_pool(todo, env, params, ctx, done_before=len(cached))
-    fresh = {value: item for value, item in outcomes.items() if isinstance(item, dict)}
-    await sync_to_async(cache.cache_write, thread_sensitive=True)(
-        org_id=org_id, modules=modules, items=fresh)
+    if max_age:
+        # Only a job that reuses results keeps its own for the next one: writing 10,000
+        # items costs seconds that a job asking for fresh answers should not pay.
+        fresh = {value: item for value, item in outcomes.items() if isinstance(item, dict)}
+        await sync_to_async(cache.cache_write, thread_sensitive=True)(
+            org_id=org_id, modules=modules, items=fresh)
     return {**cached, **outcomes}
 
 

@@ -48,7 +48,7 @@ def test_allowed_networks_are_enriched_and_reported_as_special(enrich, db, setti
     settings.ALLOWED_TARGET_NETWORKS = [ip_network("10.0.0.0/8")]
     item = by_indicator(enrich(["10.1.2.3"]))["10.1.2.3"]
     assert item["ip_intelligence"]["is_public"] is False
-    assert item["ip_intelligence"]["addresses"][0]["special_use"] == "a private address"
+    assert item["ip_intelligence"]["special_use"] == "a private address"
 
 
 def test_duplicates_are_enriched_once_and_listed_once(enrich, db):
