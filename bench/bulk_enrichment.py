@@ -2,8 +2,9 @@
 
 1. offline: one ``bulk_enrichment`` job of 10,000 mixed indicators (IPv4, IPv6, networks,
    domains, URLs, e-mails, hashes, some defanged) with ``routing``, ``ip_intelligence``
-   and ``reputation`` (three block lists loaded from files: 50,000 names, 20,000
-   networks, 10,000 hashes), run by a real worker; time = the job's started_at to
+   and ``reputation`` (four block lists loaded from files, the sizes of the public ones:
+   a 50,000-name hosts file, a DROP-like 1,500 networks, a FireHOL-like 4,500 addresses
+   and networks, 10,000 hashes), run by a real worker; time = the job's started_at to
    completed_at (target <= 10 s). The first job of the worker also pays for loading the
    IP data, so one warm-up job runs first and its time is shown too.
 2. dns: N names, each asked A, AAAA, MX, NS, TXT and CNAME, against a dnslib server in a
@@ -89,10 +90,14 @@ def write_lists(folder: Path, rng: random.Random) -> list[str]:
     hosts.write_text("".join(f"0.0.0.0 bad{i}.blocked.example\n" for i in range(50_000)))
     drop = folder / "drop.txt"
     drop.write_text("".join(f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{i % 256}.0/24 ; SBL{i}\n"
-                            for i in range(20_000)))
+                            for i in range(1_500)))
+    firehol = folder / "firehol_level1.netset"
+    firehol.write_text("".join(f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{i % 256}."
+                               f"{'0/24' if i % 3 else rng.randint(1, 254)}\n"
+                               for i in range(4_500)))
     hashes = folder / "hashes.txt"
     hashes.write_text("".join(f"{rng.getrandbits(256):064x}\n" for _ in range(10_000)))
-    return [f"hosts={hosts}", f"drop={drop}", f"hashes={hashes}"]
+    return [f"hosts={hosts}", f"drop={drop}", f"firehol={firehol}", f"hashes={hashes}"]
 
 
 # --- jobs -------------------------------------------------------------------------------
@@ -190,10 +195,10 @@ def main(argv=None) -> int:
     bench.header("bulk enrichment")
     bench.migrate()
     bench.django_setup()
+    from django.conf import settings
+
     from jobs.models import Organization
     from jobs.operations.bulk_enrichment import datasets
-
-    from django.conf import settings
     settings.REPUTATION_LISTS = bench.env["REPUTATION_LISTS"].split(",")
     loaded = datasets.datasets_refresh()
     print("block lists:", ", ".join(f"{k} {v}" for k, v in loaded.items()), flush=True)

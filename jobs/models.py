@@ -283,3 +283,23 @@ class EnrichmentCacheEntry(models.Model):
 
     def __str__(self):
         return f"{self.modules} {self.value}"
+
+
+class EnrichmentUpload(models.Model):
+    """A CSV file checked on the dashboard before a bulk enrichment job, for the CSV round
+    trip: a job whose indicators are this file's (same ``digest``) downloads the same rows
+    with the enrichment columns appended."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255)
+    column = models.PositiveIntegerField()
+    has_header = models.BooleanField(default=False)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "digest"], name="enrichment_upload_digest")]
+
+    def __str__(self):
+        return self.filename

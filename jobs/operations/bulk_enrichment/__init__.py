@@ -1,7 +1,7 @@
 """Bulk enrichment: classify and enrich up to 10,000 indicators in one job."""
 
-from jobs.operations.bulk_enrichment import operation, result
-from jobs.operations.spec import OperationSpec, Periodic, Route
+from jobs.operations.bulk_enrichment import operation, result, urls, web
+from jobs.operations.spec import OperationSpec, Periodic, Presenter, Route
 
 SPEC = OperationSpec(
     type="bulk_enrichment",
@@ -15,6 +15,12 @@ SPEC = OperationSpec(
     timeout=operation.TIMEOUT,
     routes=(Route("ops/enrichment/bulk", "bulk"),),
     target=operation.target,
+    presenter=Presenter(template="operations/bulk_enrichment/result.html",
+                        context=web.result_context, summary=web.result_summary,
+                        tables=(web.RESULTS_TABLE,)),
+    web_urls=urls.urlpatterns,
+    error_headings={"TARGET_NOT_ALLOWED": "An indicator is not an allowed target",
+                    "INDICATOR_FAILED": "An indicator failed (continue_on_error is off)"},
     periodic=(
         Periodic("bulk enrichment: refresh block lists and VRPs",
                  "jobs.operations.bulk_enrichment.tasks.refresh_datasets", 60),

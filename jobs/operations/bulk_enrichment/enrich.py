@@ -51,7 +51,7 @@ async def enrich(indicator: Indicator, env: Env) -> dict[str, Any]:
     meta: dict[str, Any] = {"sources": [], "errors": {}, "skipped": []}
     item: dict[str, Any] = {"indicator": indicator.raw, "type": indicator.type}
     addresses = await _addresses(indicator, env, item, meta)
-    _check_policy(indicator, addresses)
+    _check_policy(indicator, addresses, env.facts)
     await _name_modules(indicator, env, item, meta)
     _offline_modules(indicator, env, addresses, item, meta)
     if "historical" in env.modules:
@@ -113,7 +113,7 @@ def _literal(host: str) -> bool:
     return True
 
 
-def _check_policy(indicator: Indicator, addresses: list[str]) -> None:
+def _check_policy(indicator: Indicator, addresses: list[str], facts: offline.Facts) -> None:
     if indicator.kind == "cidr":
         network = ipaddress.ip_network(indicator.value)
         for edge in (network.network_address, network.broadcast_address):
@@ -126,7 +126,7 @@ def _check_policy(indicator: Indicator, addresses: list[str]) -> None:
     if name and policy.is_localhost_name(name):
         raise IndicatorFailed("TARGET_NOT_ALLOWED", f"{name} is a loopback name")
     for address in addresses:
-        reason = policy.refusal_reason(ipaddress.ip_address(address))
+        reason = policy.refusal_reason(facts.ip(address))
         if reason:
             subject = "is" if address == indicator.value else f"resolves to {address}, which is"
             what = indicator.value if address == indicator.value else name

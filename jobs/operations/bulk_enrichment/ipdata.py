@@ -45,9 +45,9 @@ class IpFacts:
         return asdict(self)
 
 
-def lookup(address: str) -> IpFacts:
-    """What the offline data says about ``address`` (empty fields where it says nothing)."""
-    ip = ipaddress.ip_address(address)
+def lookup(address) -> IpFacts:
+    """What the offline data says about ``address`` (a string or an ipaddress object)."""
+    ip = address if not isinstance(address, str) else ipaddress.ip_address(address)
     readers = operator_databases()
     if readers:
         return _from_mmdb(ip, readers)

@@ -30,15 +30,23 @@ ANYCAST_AS_NAMES = ("CLOUDFLARENET", "QUAD9", "FASTLY", "INCAPSULA", "NEUSTAR", 
 
 
 class Facts:
-    """Per-job memo of offline address facts: domains share addresses."""
+    """Per-job memo of what is known about each address: domains share addresses, and
+    one indicator asks about the same address in several modules."""
 
     def __init__(self):
+        self._ips: dict[str, ipaddress.IPv4Address | ipaddress.IPv6Address] = {}
         self._seen: dict[str, ipdata.IpFacts] = {}
+
+    def ip(self, address: str):
+        ip = self._ips.get(address)
+        if ip is None:
+            ip = self._ips[address] = ipaddress.ip_address(address)
+        return ip
 
     def of(self, address: str) -> ipdata.IpFacts:
         facts = self._seen.get(address)
         if facts is None:
-            facts = self._seen[address] = ipdata.lookup(address)
+            facts = self._seen[address] = ipdata.lookup(self.ip(address))
         return facts
 
 
@@ -60,7 +68,7 @@ def routing_sections(addresses: list[str], facts: Facts, single: bool) -> dict[s
         "routing": routing,
         "network": {"address": lead["address"], "prefix": lead["prefix"],
                     "block": facts.of(lead["address"]).network,
-                    "version": ipaddress.ip_address(lead["address"]).version},
+                    "version": facts.ip(lead["address"]).version},
         "isp": {"name": lead["as_name"], "asn": lead["asn"]},
     }
 
@@ -72,7 +80,7 @@ def _route_row(address: str, facts: ipdata.IpFacts) -> dict[str, Any]:
 
 def intelligence_sections(addresses: list[str], facts: Facts, single: bool) -> dict[str, Any]:
     """``ip_intelligence`` and ``geolocation`` for the indicator's addresses."""
-    rows = [_intel_row(address, facts.of(address)) for address in addresses]
+    rows = [_intel_row(facts.ip(address), facts.of(address)) for address in addresses]
     if not rows:
         return {"ip_intelligence": {"status": "no_address"}}
     lead = facts.of(addresses[0])
@@ -88,10 +96,9 @@ def intelligence_sections(addresses: list[str], facts: Facts, single: bool) -> d
     }
 
 
-def _intel_row(address: str, facts: ipdata.IpFacts) -> dict[str, Any]:
-    ip = ipaddress.ip_address(address)
+def _intel_row(ip, facts: ipdata.IpFacts) -> dict[str, Any]:
     special = policy.special_use_reason(ip)
-    return {"address": address, "version": ip.version, "is_public": special is None,
+    return {"address": ip.compressed, "version": ip.version, "is_public": special is None,
             "special_use": special, "anycast": _anycast(facts), "cloud": _cloud(facts),
             "country": facts.country, "as_name": facts.as_name}
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from jobs.operations.base import Context
 from jobs.operations.bulk_enrichment import pool, report
 from jobs.operations.bulk_enrichment.indicators import Indicator, Unrecognised, classify
+from jobs.operations.bulk_enrichment.result import Result
 
 TIMEOUT = 3600
 MAX_INDICATORS = 10_000
@@ -72,7 +73,7 @@ def target(params: Params) -> str:
     return params.indicators[0] if count == 1 else f"{count} indicators"
 
 
-async def run(params: Params, ctx: Context) -> dict:
+async def run(params: Params, ctx: Context) -> Result:
     total = len(params.indicators)
     await ctx.aprogress(0, total, f"Classifying {total} indicators")
     entries, unrecognised = split_entries(params.indicators)

@@ -7,10 +7,11 @@ from typing import Any
 
 from jobs.operations.bulk_enrichment.enrich import IndicatorFailed
 from jobs.operations.bulk_enrichment.indicators import Indicator
+from jobs.operations.bulk_enrichment.result import Result, checked_item
 
 
 def build(params, entries: dict[str, Indicator], unrecognised: dict[str, str],
-          outcomes: dict[str, Any]) -> dict:
+          outcomes: dict[str, Any]) -> Result:
     results, errors = [], []
     for raw in dict.fromkeys(params.indicators):
         if raw in unrecognised:
@@ -21,9 +22,9 @@ def build(params, entries: dict[str, Indicator], unrecognised: dict[str, str],
         if isinstance(outcome, IndicatorFailed):
             errors.append(_error(raw, indicator.type, outcome.code, outcome.message))
         else:
-            results.append({**outcome, "indicator": raw})
+            results.append(checked_item({**outcome, "indicator": raw}))
     attempted = len(results) + len(errors)
-    return {
+    return Result.model_validate({
         "status": "failed" if attempted and not results else "completed",
         "results": results,
         "errors": errors if params.options.include_failed else [],
@@ -33,7 +34,7 @@ def build(params, entries: dict[str, Indicator], unrecognised: dict[str, str],
         "successRate": round(100 * len(results) / attempted, 2) if attempted else 0.0,
         "modules": list(params.include),
         "countsByType": dict(Counter(i.type for i in entries.values())),
-    }
+    })
 
 
 def _error(raw: str, kind: str, code: str, message: str) -> dict:

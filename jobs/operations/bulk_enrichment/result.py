@@ -8,9 +8,16 @@ depends on the indicator's kind (a domain's ``routing`` lists every resolved add
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SkipValidation
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SkipValidation,
+    WithJsonSchema,
+)
 
 IndicatorType = Literal["ip", "cidr", "domain", "url", "email", "md5", "sha1", "sha256"]
 # A section is an open object built by this package's own code; checking every key of
@@ -72,11 +79,40 @@ class ErrorItem(BaseModel):
     code: str = Field(description="UNRECOGNISED, TARGET_NOT_ALLOWED, TIMEOUT or FAILED.")
 
 
+# Each item is checked against ``Item`` as it is made (``report.build``); the list itself
+# is then kept as plain dicts, so a 10,000-item result is not held twice in the worker.
+def _inlined(schema: Any, defs: dict) -> Any:
+    """``schema`` with its ``$ref``s replaced by the definitions (one self-contained part)."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return _inlined(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: _inlined(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inlined(v, defs) for v in schema]
+    return schema
+
+
+def _items_schema() -> dict:
+    schema = Item.model_json_schema()
+    return {"type": "array", "items": _inlined(schema, schema.get("$defs", {}))}
+
+
+CheckedItems = Annotated[SkipValidation[list[Item]],
+                         PlainSerializer(lambda items: items, return_type=list[dict[str, Any]]),
+                         WithJsonSchema(_items_schema())]
+
+
+def checked_item(item: dict) -> dict:
+    """``item`` if it matches the published item shape; ValidationError if not."""
+    Item.model_validate(item)
+    return item
+
+
 class Result(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["completed", "failed"]
-    results: list[Item]
+    results: CheckedItems
     errors: list[ErrorItem]
     totalProcessed: int
     totalFailed: int

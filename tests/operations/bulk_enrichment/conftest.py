@@ -1,10 +1,11 @@
 import pytest
 
 from jobs.observations import ObservationReader
+from jobs.operations import get_operation
 from jobs.operations.base import make_test_context
 from jobs.operations.bulk_enrichment import operation as op
 from jobs.operations.bulk_enrichment import references
-from jobs.runner import call_run
+from jobs.runner import call_run, result_document
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +25,8 @@ def enrich(org):
         ctx = make_test_context(observations=ObservationReader(org.id))
         result = call_run(op.run, params, ctx)
         run.ctx = ctx
-        return result
+        # What the runner stores: the result checked against the published schema.
+        return result_document(get_operation("bulk_enrichment"), result)
 
     return run
 
