@@ -30,7 +30,7 @@ V6_SHIFT = 64
 _lock = threading.Lock()
 
 
-@dataclass
+@dataclass(slots=True)
 class IpFacts:
     country: str | None = None
     country_name: str | None = None

@@ -7,6 +7,7 @@ organization's observation store and every connection passes the target policy.
 from __future__ import annotations
 
 import ipaddress
+from functools import cache
 from typing import Any
 
 from publicsuffixlist import PublicSuffixList
@@ -19,7 +20,6 @@ from jobs.operations.bulk_enrichment.indicators import Indicator
 
 NAME_TYPES = ("A", "AAAA", "MX", "NS", "TXT", "CNAME")
 NO_ANSWER = {"TIMEOUT"}
-_psl = PublicSuffixList()
 
 
 class ModuleFailed(Exception):
@@ -87,7 +87,12 @@ def registration_query(indicator: Indicator) -> str | None:
         return None
     if _ip_host(indicator):
         return name
-    return _psl.privatesuffix(name) or name
+    return _suffix_list().privatesuffix(name) or name
+
+
+@cache
+def _suffix_list() -> PublicSuffixList:
+    return PublicSuffixList()
 
 
 async def registration_section(query: str, client: WhoisClient) -> dict:

@@ -22,7 +22,9 @@ def build(params, entries: dict[str, Indicator], unrecognised: dict[str, str],
         if isinstance(outcome, IndicatorFailed):
             errors.append(_error(raw, indicator.type, outcome.code, outcome.message))
         else:
-            results.append(checked_item({**outcome, "indicator": raw}))
+            # The first entry of a value is the one it was enriched under: no copy needed.
+            item = outcome if outcome["indicator"] == raw else {**outcome, "indicator": raw}
+            results.append(checked_item(item))
     attempted = len(results) + len(errors)
     return Result.model_validate({
         "status": "failed" if attempted and not results else "completed",
