@@ -33,6 +33,7 @@ from bench.common import (  # noqa: E402
     PYTHON,
     ROOT,
     Bench,
+    load_average,
     median,
     parse_args,
     ratio,
@@ -238,6 +239,9 @@ def main(argv=None) -> int:
         ["worker peak RSS (MB)", top, "-", "-", verdict(top, 150, higher_is_better=False)],
     ]))
     print("worker processes (pid, peak MB):", ", ".join(f"{p} {mb:.0f}" for p, mb in peaks))
+    print(f"dns rounds, lookups/s: ours {[round(r) for r in our_rates]}, "
+          f"baseline {[round(r) for r in base_rates]}")
+    print(f"load average: {bench.load_before} before, {load_average()} after")
     print(f"RATIO bulk_dns_lookups {dns_ratio:.2f}")
     print(f"SECONDS bulk_offline_10000 {job['seconds']:.2f}")
     print(f"MB bulk_worker_peak_rss {top:.0f}")

@@ -42,7 +42,7 @@ def build(source: str, dest: str) -> None:
         "country": columns(firsts, lengths, country_ids),
         "asn": columns(firsts_asn, lengths_asn, asn_ids),
     }
-    partial = dest + ".tmp"
+    partial = f"{dest}.{os.getpid()}.tmp"  # two workers may build at once
     with open(partial, "wb") as handle:
         pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(partial, dest)  # readers never see half a file
