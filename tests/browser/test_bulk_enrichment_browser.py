@@ -17,6 +17,9 @@ def test_upload_check_start_and_read(browser, live_service, account, problems, t
     base = live_service.url
     page = problems.watch(browser.new_context(viewport={"width": 1280, "height": 900}).new_page())
     sign_in(page, base, account)
+    page.goto(f"{base}/jobs/new/bulk_enrichment/")
+    assert page.locator('[name="options.batch_size"]').count() == 1
+    screenshot(page, "bulk-enrichment-form")
     page.goto(f"{base}/jobs/new/bulk_enrichment/upload/")
     screenshot(page, "bulk-enrichment-upload")
     path = tmp_path / "case.csv"

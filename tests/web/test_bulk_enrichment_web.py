@@ -135,3 +135,10 @@ def test_an_uploaded_csv_is_not_offered_to_another_organization(web, other_org, 
     body = web.get(reverse("bulk-csv", args=[job.pk])).content.decode()
     assert body.splitlines() == ["indicator,type,value,status,country,as_name,asn,listed,"
                                  "listed_in,risk_score,addresses,rpki,error"]
+
+
+def test_the_full_form_is_built_from_the_params(web):
+    html = web.get(reverse("job-new", args=["bulk_enrichment"])).content.decode()
+    assert 'name="indicators"' in html
+    assert 'name="include"' in html and 'value="reputation"' in html
+    assert 'name="options.batch_size"' in html and 'name="options.max_age"' in html
