@@ -20,6 +20,7 @@ SPEC = OperationSpec(
                         tables=(web.RESULTS_TABLE,)),
     web_urls=urls.urlpatterns,
     error_headings={"TARGET_NOT_ALLOWED": "An indicator is not an allowed target",
+                    "INDICATOR_TIMEOUT": "An indicator ran past its time limit",
                     "INDICATOR_FAILED": "An indicator failed (continue_on_error is off)"},
     periodic=(
         Periodic("bulk enrichment: refresh block lists and VRPs",

@@ -120,8 +120,10 @@ def _first_error(indicator: Indicator, failure: IndicatorFailed,
     details = json.dumps({"failed": {"indicator": indicator.raw, "code": failure.code,
                                      "message": failure.message},
                           "completedBeforeError": len(done), "completed": done[:1000]})
-    return OperationError(failure.code if failure.code != "FAILED" else "INDICATOR_FAILED",
-                          f"{indicator.raw}: {failure.message} (continue_on_error is off)",
+    # The job's own TIMEOUT means the whole job ran out of time; keep the two apart.
+    code = {"TIMEOUT": "INDICATOR_TIMEOUT", "FAILED": "INDICATOR_FAILED"}.get(failure.code,
+                                                                              failure.code)
+    return OperationError(code, f"{indicator.raw}: {failure.message} (continue_on_error is off)",
                           details)
 
 

@@ -69,6 +69,15 @@ def test_continue_on_error_off_fails_the_job_and_keeps_what_was_done(enrich, dns
     assert details["completedBeforeError"] == 1 and details["completed"] == ["fast.test"]
 
 
+def test_continue_on_error_off_and_a_timeout_fails_with_its_own_code(enrich, dns_zone):
+    dns_zone.silent("slow.test")
+    with pytest.raises(OperationError) as caught:
+        enrich(["slow.test"], include=("dns",), continue_on_error=False,
+               timeout_per_indicator=1000)
+    assert caught.value.code == "INDICATOR_TIMEOUT"
+    assert json.loads(caught.value.details)["completedBeforeError"] == 0
+
+
 def test_continue_on_error_off_does_not_stop_for_unrecognised_entries(enrich, db):
     result = enrich(["8.8.8.8", "???"], continue_on_error=False)
     assert result["totalProcessed"] == 1 and errors_of(result)["???"]["code"] == "UNRECOGNISED"
