@@ -201,9 +201,14 @@ MAP_MAX_FANOUT = env_int("MAP_MAX_FANOUT", 100, minimum=1)
 MAP_HUB_DEGREE = env_int("MAP_HUB_DEGREE", 50, minimum=1)
 MAP_CONCURRENCY = env_int("MAP_CONCURRENCY", 50, minimum=1)
 MAP_TLS_PORT = env_int("MAP_TLS_PORT", 443, minimum=1)
-# A directory of MaxMind / DB-IP .mmdb files (ASN, optionally country) for fresher network
-# data than the copy shipped in the geoip2fast package; empty uses the shipped copy.
+# Offline network data (all optional). GEOIP_DIR: a folder of MaxMind / DB-IP .mmdb files
+# (ASN, country) used by maps and enrichment instead of the data shipped in packages; RPKI_VRP_PATH / RPKI_VRP_URL: a VRP set (rpki-client or
+# Routinator JSON); REPUTATION_LISTS: "name=path-or-url,..." block lists to match against.
 GEOIP_DIR = env_str("GEOIP_DIR")
+IPDATA_CACHE_DIR = Path(env_str("IPDATA_CACHE_DIR", str(VAR_DIR / "ipdata")))
+RPKI_VRP_PATH = env_str("RPKI_VRP_PATH")
+RPKI_VRP_URL = env_str("RPKI_VRP_URL")
+REPUTATION_LISTS = env_list("REPUTATION_LISTS")
 CHROMIUM_PATH = env_str("CHROMIUM_PATH", "/usr/bin/chromium")
 # Website captures: pages open at once per worker process, limits on what one page may do.
 SCREENSHOT_CONCURRENCY = env_int("SCREENSHOT_CONCURRENCY", 2, minimum=1)

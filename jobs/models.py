@@ -248,6 +248,8 @@ class JobEvent(models.Model):
 
     def __str__(self):
         return f"{self.job_id} {self.type}"
+
+
 # Webhook endpoints and the delivery outbox live in their own module.
 from jobs.push.models import (  # noqa: E402, F401
     CallbackSecret,
@@ -326,3 +328,73 @@ class ScreenshotCapture(models.Model):
 
     def __str__(self):
         return f"{self.page_url} at {self.captured_at:%Y-%m-%d %H:%M}"
+
+
+class EnrichmentDataset(models.Model):
+    """Reference data the operator loads for enrichment: a block list or a VRP set.
+
+    ``payload`` is the parsed set, gzip-compressed JSON, so every worker on every machine
+    reads the same copy; a scheduled task refreshes it from ``source`` (a path or a URL).
+    A failed refresh keeps the last good payload and records ``error``.
+    """
+
+    class Kind(models.TextChoices):
+        REPUTATION = "reputation"
+        RPKI = "rpki"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=100)
+    source = models.CharField(max_length=1000)
+    payload = models.BinaryField(default=bytes)
+    entries = models.PositiveIntegerField(default=0)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "name"],
+                                               name="enrichment_dataset_unique")]
+
+    def __str__(self):
+        return f"{self.kind}:{self.name}"
+
+
+class EnrichmentCacheEntry(models.Model):
+    """One indicator's enrichment, kept so re-submitting an overlapping list is cheap.
+
+    Keyed by organization, the set of modules asked for and the normalised value; a job
+    uses it only when it is younger than the job's ``options.max_age``.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    modules = models.CharField(max_length=200)
+    value = models.CharField(max_length=2048)
+    item = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "modules", "value"],
+                                               name="enrichment_cache_unique")]
+
+    def __str__(self):
+        return f"{self.modules} {self.value}"
+
+
+class EnrichmentUpload(models.Model):
+    """A CSV file checked on the dashboard before a bulk enrichment job, for the CSV round
+    trip: a job whose indicators are this file's (same ``digest``) downloads the same rows
+    with the enrichment columns appended."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255)
+    column = models.PositiveIntegerField()
+    has_header = models.BooleanField(default=False)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "digest"], name="enrichment_upload_digest")]
+
+    def __str__(self):
+        return self.filename

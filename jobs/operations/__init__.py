@@ -18,6 +18,7 @@ __all__ = ["OperationSpec", "Periodic", "Presenter", "Route", "UnknownOperation"
            "get_operation", "known_types", "registry", "specs", "timeout_for"]
 
 OPERATIONS: dict[str, str] = {
+    "bulk_enrichment": "jobs.operations.bulk_enrichment",
     "infra_map": "jobs.operations.infra_map",
     "infra_scan": "jobs.operations.infra_scan",
     "screenshot": "jobs.operations.screenshot",

@@ -19,10 +19,9 @@ import ipaddress
 import time
 from typing import Any
 
-from publicsuffixlist import PublicSuffixList
-
 from jobs.net.dns import DnsAnswer, DnsClient
 from jobs.net.errors import ClientError
+from jobs.net.names import public_suffixes
 from jobs.net.policy import STRICT, Policy
 from jobs.net.tls import TlsClient
 from jobs.operations.infra_map import asn
@@ -30,7 +29,6 @@ from jobs.operations.infra_map.graph import Proposal
 
 CNAME_HOPS = 8
 OBSERVATION_STORE = "observation store"
-_psl = PublicSuffixList()
 
 
 def clean(name: str) -> str:
@@ -167,7 +165,7 @@ class Walker:
         return out
 
     async def _registration(self, ident: str, name: str) -> list[Proposal]:
-        if _psl.privatesuffix(name) not in (name, None) or self.whois is None:
+        if public_suffixes().privatesuffix(name) not in (name, None) or self.whois is None:
             return []  # subdomains share their registrable domain's registration
         if name not in self._registrations:
             self._registrations[name] = asyncio.ensure_future(self._whois(name))
