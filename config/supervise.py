@@ -41,14 +41,16 @@ class Supervisor:
             self.children[name] = subprocess.Popen(argv, process_group=0)
             say(f"{name}: started (pid {self.children[name].pid})")
         first_exit: int | None = None
-        while any(child.poll() is None for child in self.children.values()):
+        while True:
             while self.pending:
                 self.forward(self.pending.pop(0))
-            ended = [n for n, c in self.children.items() if c.returncode is not None]
+            ended = [n for n, c in self.children.items() if c.poll() is not None]
             if ended and self.stop_deadline is None:
                 first_exit = self.children[ended[0]].returncode
                 say(f"{ended[0]}: exited with {first_exit}; stopping the others")
                 self.forward(signal.SIGTERM)
+            if len(ended) == len(self.children):
+                break
             if self.stop_deadline is not None and time.monotonic() > self.stop_deadline:
                 self.kill_all()
             time.sleep(0.1)
