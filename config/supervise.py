@@ -5,8 +5,10 @@
 A service manager or container runtime signals only the main process: ``TERM``,
 ``INT`` and ``HUP`` received here are passed on to every command, and this process
 exits once all of them have. Any command still running ``--grace`` seconds after the
-first signal is killed together with its children. If one command ends by itself, the
-others are stopped too, so whatever watches this process sees it end and restarts it.
+first signal is killed together with its children. Once one command has ended, the
+others get TERM (even after a HUP, which a web server may take as "reload"); one that
+ends by itself makes this process exit with its status, so whatever watches it restarts
+the service.
 
 Each command runs in its own process group: a Ctrl-C in the terminal reaches only
 this process, which passes it on, and so each command gets each signal once.
@@ -32,6 +34,7 @@ class Supervisor:
         self.grace = grace
         self.children: dict[str, subprocess.Popen] = {}
         self.stop_deadline: float | None = None
+        self.forwarded: set[int] = set()
         self.pending: list[int] = []
 
     def run(self) -> int:
@@ -49,6 +52,10 @@ class Supervisor:
                 first_exit = self.children[ended[0]].returncode
                 say(f"{ended[0]}: exited with {first_exit}; stopping the others")
                 self.forward(signal.SIGTERM)
+            elif ended and signal.SIGTERM not in self.forwarded:
+                # A stop is under way and one command is done: the others stop too, even
+                # those for which the signal means something else (HUP reloads gunicorn).
+                self.forward(signal.SIGTERM)
             if len(ended) == len(self.children):
                 break
             if self.stop_deadline is not None and time.monotonic() > self.stop_deadline:
@@ -60,6 +67,7 @@ class Supervisor:
         return 0
 
     def forward(self, signum: int) -> None:
+        self.forwarded.add(signum)
         if self.stop_deadline is None:
             self.stop_deadline = time.monotonic() + self.grace
             say(f"{signal.Signals(signum).name}: stopping (up to {self.grace:.0f} s)")

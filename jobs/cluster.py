@@ -90,7 +90,10 @@ class Cluster(q_cluster.Cluster):
     def start(self) -> int:
         # Cluster.start() names its sentinel class through this module attribute.
         q_cluster.Sentinel = Sentinel
-        return super().start()
+        pid = super().start()
+        if self.stopping:  # told to stop before there was a sentinel to tell
+            self.stop_event.set()
+        return pid
 
     def sig_handler(self, signum, frame):
         log.info("worker cluster: %s received, stopping", signal.Signals(signum).name)

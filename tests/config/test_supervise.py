@@ -11,15 +11,15 @@ import pytest
 
 from tests.support.live import ROOT
 
-# A command that records the signals it gets, then exits 0 (or ignores TERM and
-# starts a grandchild, with IGNORE=1), after writing its pid and the grandchild's.
+# A command that starts a grandchild, writes both pids, records the signals it gets and
+# exits 0 on each, except those named in STAY (it stays), or EXIT after 0.5 s.
 CHILD = r"""
 import os, signal, subprocess, sys, time
 out = sys.argv[1]
 def record(signum, frame):
     with open(out, "a") as f:
         f.write(signal.Signals(signum).name + "\n")
-    if not os.environ.get("IGNORE"):
+    if signal.Signals(signum).name not in os.environ.get("STAY", ""):
         sys.exit(0)
 for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
     signal.signal(s, record)
@@ -34,10 +34,14 @@ while True:
 """
 
 
-def supervise(tmp_path: Path, *names: str, grace: float = 10, env=None) -> subprocess.Popen:
+def supervise(tmp_path: Path, *names: str, grace: float = 10, env=None,
+              stay=None) -> subprocess.Popen:
+    """The supervisor over one CHILD per name; ``stay`` maps a name to signals it outlives."""
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    commands = [f"{name}={sys.executable} {script} {tmp_path / name}" for name in names]
+    stay = stay or {}
+    commands = [f"{name}=env STAY={stay.get(name, '-')} {sys.executable} {script} "
+                f"{tmp_path / name}" for name in names]
     return subprocess.Popen([sys.executable, "-m", "config.supervise", "--grace", str(grace),
                              *commands], cwd=ROOT, env={**os.environ, **(env or {})},
                             start_new_session=True)
@@ -83,13 +87,25 @@ def test_a_signal_to_the_supervisor_reaches_each_command_once(tmp_path, signum):
 
 
 def test_a_command_that_ignores_the_signal_is_killed_after_the_grace(tmp_path):
-    supervisor = supervise(tmp_path, "stubborn", grace=1, env={"IGNORE": "1"})
+    supervisor = supervise(tmp_path, "stubborn", grace=1, stay={"stubborn": "SIGTERM"})
     wait_started(tmp_path, "stubborn")
     supervisor.send_signal(signal.SIGTERM)
     assert supervisor.wait(timeout=20) == 0
     assert (tmp_path / "stubborn").read_text().split() == ["SIGTERM"]
     # The command and what it started are gone: the whole process group was killed.
     assert not any(alive(pid) for pid in pids(tmp_path, "stubborn"))
+
+
+def test_after_a_hup_the_end_of_one_command_stops_one_that_only_reloaded(tmp_path):
+    # As gunicorn does, "web" takes HUP as a reload; the worker stops on it.
+    supervisor = supervise(tmp_path, "web", "worker", grace=60, stay={"web": "SIGHUP"})
+    wait_started(tmp_path, "web", "worker")
+    started = time.monotonic()
+    supervisor.send_signal(signal.SIGHUP)
+    assert supervisor.wait(timeout=30) == 0
+    assert time.monotonic() - started < 30  # told to stop, not killed after the grace
+    assert (tmp_path / "web").read_text().split() == ["SIGHUP", "SIGTERM"]
+    assert (tmp_path / "worker").read_text().split() == ["SIGHUP"]
 
 
 def test_one_command_ending_stops_the_others_and_fails(tmp_path):

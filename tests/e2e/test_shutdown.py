@@ -175,3 +175,20 @@ def _healthy(http) -> bool:
         return http.get("/healthz").status_code == 200
     except httpx.HTTPError:
         return False
+
+
+@pytest.mark.live_env(JOB_STOP_GRACE_SECONDS="2", JOB_LOST_AFTER_SECONDS="600")
+def test_a_cluster_with_a_frozen_worker_still_stops_and_its_job_comes_back(
+        http, live_service):
+    job_id = submit(http, "test/sleep", {"seconds": 4, "steps": 40})
+    wait_for(http, job_id, {"PROCESSING"})
+    frozen = worker_pid(job_id)
+    os.kill(frozen, signal.SIGSTOP)  # it can neither hand its job back nor exit
+    live_service.workers[0].send_signal(signal.SIGTERM)
+    live_service.workers[0].wait(timeout=30)  # its wait is bounded: it kills the worker
+    assert processes_with(live_service.env["Q_CLUSTER_NAME"], "qcluster") == []
+    assert job(job_id).status == JobStatus.PROCESSING
+    live_service.workers.clear()
+    live_service.start_worker()  # finds the job's process gone and runs it again
+    assert wait_for(http, job_id, timeout=40)["status"] == "COMPLETED"
+    assert job(job_id).attempts == 2
