@@ -54,9 +54,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
-    "django_q",
     "axes",
+    # Before django_q: its qcluster command is replaced by the one in jobs.
     "jobs",
+    "django_q",
 ]
 
 MIDDLEWARE = [
@@ -173,8 +174,15 @@ ALLOWED_TARGET_NETWORKS = env_networks("ALLOWED_TARGET_NETWORKS")
 DNS_NAMESERVERS = env_hostports("DNS_NAMESERVERS", 53)
 WHOIS_SERVER = env_str("WHOIS_SERVER")  # host[:port]; empty means IANA referral
 JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 7, minimum=1)
-JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10, minimum=1)
-JOB_LOST_AFTER_SECONDS = env_int("JOB_LOST_AFTER_SECONDS", 90, minimum=2)
+# A running job's heartbeat comes from its own thread; five missed beats and the job is
+# lost. Each worker cluster reaps every JOB_REAP_SECONDS (and at once when a worker
+# process on its own host dies), so a lost job runs again within about 20 s.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 3, minimum=1)
+JOB_LOST_AFTER_SECONDS = env_int("JOB_LOST_AFTER_SECONDS", 15, minimum=2)
+JOB_REAP_SECONDS = env_int("JOB_REAP_SECONDS", 2, minimum=1)
+# A stopping worker gives its running job this long to reach a progress step, where it
+# is handed back to the queue; the job is handed back anyway when the grace is over.
+JOB_STOP_GRACE_SECONDS = env_int("JOB_STOP_GRACE_SECONDS", 10, minimum=1)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2, minimum=1)
 # With Redis as the broker, a job still PENDING this long is queued again (its claim
 # makes a duplicate harmless); with the database broker job and queue row are one commit.

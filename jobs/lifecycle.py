@@ -7,6 +7,7 @@ a worker that was presumed lost cannot overwrite what its successor does.
 
     PENDING -> PROCESSING -> COMPLETED | FAILED | CANCELLED
     PENDING -> CANCELLED
+    PROCESSING -> PENDING   (a stopping worker hands its job back)
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from jobs import queue
@@ -283,6 +286,24 @@ def _fail(queryset, job_id, code: str, message: str, details: str = "", *,
     return updated
 
 
+def job_hand_back(*, job_id, worker: str, job_type: str) -> bool:
+    """PROCESSING -> PENDING, queued again: a stopping worker gives its job back.
+
+    The attempt is not counted: the job did not fail and its worker was not lost, it
+    was asked to stop. False means the job was no longer this worker's (it completed,
+    was cancelled, or was given to another worker meanwhile).
+    """
+    now = _now()
+    handed_back = _mine(job_id, worker).update(
+        status=JobStatus.PENDING, worker="", attempts=Greatest(F("attempts") - 1, 0),
+        heartbeat_at=None, updated_at=now,
+        progress_message="Its worker was stopped; waiting for another one.")
+    if handed_back:
+        _event(job_id, "handed_back", at=now, worker=worker)
+        enqueue(job_id, job_type)
+    return bool(handed_back)
+
+
 # --- user moves ---------------------------------------------------------------------
 
 
@@ -310,11 +331,13 @@ def job_cancel(*, job_id, organization, by: str = "") -> Job:
 # --- housekeeping -------------------------------------------------------------------
 
 
-def jobs_reap(*, now=None) -> dict[str, list[str]]:
-    """Deal with jobs whose worker went quiet or that ran past their deadline.
+def jobs_reap(*, now=None, dead_workers: Collection[str] = ()) -> dict[str, list[str]]:
+    """Deal with jobs whose worker went quiet or died, or that ran past their deadline.
 
-    A lost job is released for another worker once (``JOB_MAX_ATTEMPTS``), then failed
-    with ``WORKER_LOST``. With a broker outside the database, a job still PENDING long
+    A job is lost when its heartbeat is older than ``JOB_LOST_AFTER_SECONDS``, or at
+    once when its worker is in ``dead_workers`` (worker tokens whose process the caller
+    saw gone). A lost job is released for another worker once (``JOB_MAX_ATTEMPTS``),
+    then failed with ``WORKER_LOST``. With a broker outside the database, a job still PENDING long
     after it was saved is queued again, in case the process that saved it died before
     handing it to the broker. Returns the ids touched, by outcome.
     """
@@ -332,8 +355,10 @@ def jobs_reap(*, now=None) -> dict[str, list[str]]:
                  "The job ran past its time limit and was stopped."):
             outcome["timed_out"].append(str(job_id))
 
-    lost = Job.objects.filter(status=JobStatus.PROCESSING, heartbeat_at__lt=cutoff).exclude(
-        worker="")
+    silent = Q(heartbeat_at__lt=cutoff)
+    if dead_workers:
+        silent |= Q(worker__in=list(dead_workers))
+    lost = Job.objects.filter(silent, status=JobStatus.PROCESSING).exclude(worker="")
     for job_id, job_type, attempts in lost.values_list("pk", "type", "attempts"):
         if attempts < settings.JOB_MAX_ATTEMPTS:
             released = lost.filter(pk=job_id, attempts=attempts).update(

@@ -249,6 +249,20 @@ class JobEvent(models.Model):
     def __str__(self):
         return f"{self.job_id} {self.type}"
 
+    @staticmethod
+    def numbered(events) -> list["JobEvent"]:
+        """The events with each ``claimed`` carrying its attempt number; a job handed
+        back by a stopping worker did not use up an attempt, so the next claim repeats it."""
+        attempt, out = 0, []
+        for event in events:
+            if event.type == "claimed":
+                attempt += 1
+                event.data = {**event.data, "attempt": attempt}
+            elif event.type == "handed_back":
+                attempt = max(0, attempt - 1)
+            out.append(event)
+        return out
+
 
 # Webhook endpoints and the delivery outbox live in their own module.
 from jobs.push.models import (  # noqa: E402, F401

@@ -7,7 +7,7 @@ import inspect
 import json
 import logging
 import os
-import socket
+import signal
 import threading
 import time
 import uuid
@@ -23,17 +23,18 @@ from jobs import lifecycle
 from jobs.observations import ObservationReader, Recorder
 from jobs.operations import OperationSpec, UnknownOperation, get_operation, timeout_for
 from jobs.operations.base import Context, JobAborted, OperationError
+from jobs.workers import worker_token
 
 log = logging.getLogger(__name__)
 
 SAFE_INTERNAL_MESSAGE = "The operation failed unexpectedly. The error was logged."
 
 
-def worker_token() -> str:
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 def job_run(*, job_id, job_type: str) -> None:
+    if shutdown.requested.is_set():
+        # This worker is stopping: the job goes back to the queue for another one.
+        lifecycle.enqueue(job_id, job_type)
+        return
     worker = worker_token()
     try:
         operation = get_operation(job_type)
@@ -42,14 +43,15 @@ def job_run(*, job_id, job_type: str) -> None:
             lifecycle.job_fail(job_id=job_id, worker=worker, code="UNKNOWN_OPERATION",
                                message=f"No worker here knows how to run {job_type!r} jobs.")
         return
-    job = lifecycle.job_claim(job_id=job_id, worker=worker, timeout=timeout_for(operation))
-    if job is None:
-        return  # ran already, cancelled, or another worker holds it
-    heartbeats.add(job.pk, worker)
+    # Registered before the claim, so a stop signal that lands during the claim finds
+    # this process busy and lets the job reach a step instead of leaving it claimed.
+    heartbeats.add(job_id, worker, job_type)
     try:
-        _execute(job, operation, worker)
+        job = lifecycle.job_claim(job_id=job_id, worker=worker, timeout=timeout_for(operation))
+        if job is not None:  # None: ran already, cancelled, or another worker holds it
+            _execute(job, operation, worker)
     finally:
-        heartbeats.discard(job.pk)
+        heartbeats.discard(job_id)
 
 
 def _execute(job, operation: OperationSpec, worker: str) -> None:
@@ -69,13 +71,14 @@ def _save_observations(job, recorder: Recorder) -> None:
 
 def _run_and_store(job, operation: OperationSpec, worker: str, recorder: Recorder) -> None:
     fail = partial(lifecycle.job_fail, job_id=job.pk, worker=worker)
+    step = partial(_at_step, job, worker)
     sampler = TimelineSampler()
     ctx = Context(
         job_id=str(job.pk), timeout=timeout_for(operation),
-        report=lambda current, total, message: lifecycle.job_report_progress(
+        report=lambda current, total, message: step(lambda: lifecycle.job_report_progress(
             job_id=job.pk, worker=worker, current=current, total=total, message=message,
-            in_timeline=sampler.keep(current, total)),
-        is_active=lambda: lifecycle.job_is_active(job_id=job.pk, worker=worker),
+            in_timeline=sampler.keep(current, total))),
+        is_active=lambda: step(lambda: lifecycle.job_is_active(job_id=job.pk, worker=worker)),
         recorder=recorder, observations=ObservationReader(job.organization_id),
     )
     try:
@@ -98,6 +101,18 @@ def _run_and_store(job, operation: OperationSpec, worker: str, recorder: Recorde
         except (TypeError, ValueError) as exc:  # ValidationError is a ValueError
             _fail_internal(fail, f"job {job.pk} ({job.type}) returned a result that does not "
                                  f"match its schema or is not plain JSON: {exc}")
+
+
+def _at_step(job, worker: str, write) -> bool:
+    """At each progress step: hand the job back if this worker is stopping, else ``write``.
+
+    False stops the operation (``JobAborted``), as for a cancelled job.
+    """
+    if shutdown.requested.is_set():
+        if lifecycle.job_hand_back(job_id=job.pk, worker=worker, job_type=job.type):
+            log.info("job %s handed back at a progress step: this worker is stopping", job.pk)
+        return False
+    return write()
 
 
 def call_run(run, params, ctx):
@@ -164,13 +179,16 @@ class Heartbeats:
     """
 
     def __init__(self):
-        self.jobs: dict = {}
+        self.jobs: dict = {}  # job id -> (worker token, job type)
         self.lock = threading.Lock()
         self.pid = None
 
-    def add(self, job_id, worker: str) -> None:
+    def busy(self) -> bool:
+        return bool(self.jobs)  # no lock: a signal handler asks, maybe while add() holds it
+
+    def add(self, job_id, worker: str, job_type: str) -> None:
         with self.lock:
-            self.jobs[job_id] = worker
+            self.jobs[job_id] = (worker, job_type)
             if self.pid != os.getpid():
                 self.pid = os.getpid()
                 threading.Thread(target=self._beat, name="job-heartbeat", daemon=True).start()
@@ -184,7 +202,7 @@ class Heartbeats:
             time.sleep(settings.JOB_HEARTBEAT_SECONDS)
             with self.lock:
                 running = list(self.jobs.items())
-            for job_id, worker in running:
+            for job_id, (worker, _) in running:
                 try:
                     lifecycle.job_heartbeat(job_id=job_id, worker=worker)
                 except Exception:
@@ -194,3 +212,49 @@ class Heartbeats:
 
 
 heartbeats = Heartbeats()
+
+
+class Shutdown:
+    """A worker process told to stop (SIGTERM): it takes no new job, hands back its own.
+
+    Idle, it leaves at once. Busy, its job gets ``JOB_STOP_GRACE_SECONDS`` to reach its
+    next progress step, where it is handed back (``_at_step``); every job the process is
+    given meanwhile goes straight back to the queue. When the grace is over a job still
+    between steps is handed back from here and the process ends without waiting for it:
+    its operation may be blocked where no exception reaches it.
+    """
+
+    def __init__(self):
+        self.requested = threading.Event()
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self.on_signal)
+
+    def on_signal(self, signum, frame) -> None:
+        if not heartbeats.busy():
+            # Raised in the main thread, so a read of the task queue is unwound cleanly
+            # and its lock released; the worker loop ends with the exception.
+            raise SystemExit(0)
+        if not self.requested.is_set():
+            self.requested.set()
+            threading.Thread(target=self._after_grace, name="job-stop-grace",
+                             daemon=True).start()
+
+    def _after_grace(self) -> None:
+        time.sleep(settings.JOB_STOP_GRACE_SECONDS)
+        # Holding the lock keeps the main thread inside job_run: it cannot be inside
+        # the worker loop's shared locks when the process ends.
+        with heartbeats.lock:
+            if heartbeats.jobs:
+                for job_id, (worker, job_type) in heartbeats.jobs.items():
+                    handed = lifecycle.job_hand_back(job_id=job_id, worker=worker,
+                                                     job_type=job_type)
+                    log.warning("job %s reached no progress step within %s s of the stop "
+                                "signal; %s", job_id, settings.JOB_STOP_GRACE_SECONDS,
+                                "handed back" if handed else "it had already ended")
+                os._exit(0)
+        # The job ended in time; a second signal finds the process idle and ends it.
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+
+
+shutdown = Shutdown()

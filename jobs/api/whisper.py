@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jobs.api.formats import iso
-from jobs.models import Job, JobStatus
+from jobs.models import Job, JobEvent, JobStatus
 
 # The published SDK reads PROCESSING as RUNNING in the submit answer only.
 SUBMIT_STATUS = {JobStatus.PROCESSING: "RUNNING"}
@@ -78,11 +78,6 @@ def timeline(job: Job, events) -> dict:
     ``submitted`` is the job itself; each ``claimed`` carries its attempt number.
     """
     items = [{"at": iso(job.created_at), "type": "submitted", "by": job.username}]
-    attempt = 0
-    for event in events:
-        item = {"at": iso(event.at), "type": event.type, **event.data}
-        if event.type == "claimed":
-            attempt += 1
-            item["attempt"] = attempt
-        items.append(item)
+    items += [{"at": iso(event.at), "type": event.type, **event.data}
+              for event in JobEvent.numbered(events)]
     return {"jobId": str(job.pk), "events": items}

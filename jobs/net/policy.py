@@ -255,6 +255,11 @@ def _ipv6_reason(ip: ipaddress.IPv6Address) -> str | None:
         return reason
     if ip not in GLOBAL_UNICAST_V6:
         return "a reserved IPv6 address"
+    if embedded is not None:
+        # 6to4 (2002::/16), judged above by the IPv4 address it carries. The standard
+        # library's registry must not decide it: Python 3.11 calls all of 2002::/16
+        # global, 3.13 none of it.
+        return None
     return _not_global_reason(ip)
 
 

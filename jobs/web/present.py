@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from pydantic import ValidationError
 
-from jobs.models import Job, JobStatus
+from jobs.models import Job, JobEvent, JobStatus
 from jobs.operations import OperationSpec, UnknownOperation, get_operation, specs
 from jobs.web import selectors
 
@@ -273,22 +273,18 @@ def _event_detail(event) -> str:
         "reaped": f"{data.get('reason', '')} (attempt {data.get('attempt', '?')})",
         "retried": f"attempt {data.get('attempt', '?')} will follow",
         "failed": data.get("code", ""),
+        "handed_back": f"by {data.get('worker', '?')}, which was stopping",
         "cancel_requested": f"by {data['by']}" if data.get("by") else "",
     }
     return parts.get(event.type, "")
 
 
 def timeline(job: Job) -> Timeline:
-    events = list(job.events.order_by("at", "pk"))
-    attempt = 0
+    events = JobEvent.numbered(job.events.order_by("at", "pk"))
     by = f"by {job.username}" if job.username else ""
     steps = [TimelineStep(job.created_at, "Submitted", by)]
-    for event in events:
-        if event.type == "claimed":
-            attempt += 1
-            event.data = {**event.data, "attempt": attempt}
-        steps.append(TimelineStep(event.at, EVENT_LABELS.get(event.type, event.type),
-                                  _event_detail(event)))
+    steps += [TimelineStep(e.at, EVENT_LABELS.get(e.type, e.type), _event_detail(e))
+              for e in events]
     claims = [e for e in events if e.type == "claimed"]
     first_start = claims[0].at if claims else None
     end = job.completed_at
@@ -296,7 +292,7 @@ def timeline(job: Job) -> Timeline:
         steps=steps,
         queued_for=duration_text(first_start - job.created_at) if first_start else "",
         ran_for=duration_text((end or timezone.now()) - first_start) if first_start else "",
-        attempts=len(claims),
+        attempts=max((e.data["attempt"] for e in claims), default=0),
         workers=list(dict.fromkeys(e.data.get("worker", "") for e in claims)),
     )
 

@@ -62,3 +62,17 @@ def test_unknown_ids_are_404(api, job_id):
 def test_another_organizations_job_is_404(api, other_org):
     job = JobFactory(organization=other_org)
     assert api.get(f"/v1/ops/jobs/{job.pk}/events").status_code == 404
+
+
+def test_a_job_handed_back_keeps_its_attempt(api, org, monkeypatch):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    job = JobFactory(organization=org)
+    lifecycle.job_claim(job_id=job.pk, worker="w1", timeout=60)
+    assert lifecycle.job_hand_back(job_id=job.pk, worker="w1", job_type=job.type)
+    lifecycle.job_claim(job_id=job.pk, worker="w2", timeout=60)
+    kinds, body = types(api, job)
+    assert kinds == ["submitted", "claimed", "handed_back", "claimed"]
+    assert [e.get("attempt") for e in body["events"] if e["type"] == "claimed"] == [1, 1]
+    assert body["events"][2]["worker"] == "w1"

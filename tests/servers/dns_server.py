@@ -71,7 +71,10 @@ class Zone:
         if rtype in ("TXT", "SPF") and not value.startswith('"'):
             value = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
         if rtype == "AAAA":
-            value = ipaddress.IPv6Address(value).exploded  # dnslib reads only plain hex
+            # dnslib reads only plain hex, which .exploded no longer is for IPv4-mapped
+            # addresses from Python 3.13 on (it writes their last 32 bits dotted).
+            packed = ipaddress.IPv6Address(value).packed
+            value = ":".join(packed[i:i + 2].hex() for i in range(0, 16, 2))
         records = RR.fromZone(f"{_key(name)}. {ttl} IN {rtype} {value}")
         with self._lock:
             self._records.setdefault(_key(name), []).extend(records)

@@ -1,0 +1,188 @@
+"""The worker cluster as a service: stop on a signal without losing work, and recover
+the jobs of dead workers within seconds.
+
+django-q2's cluster is kept (its broker, pusher, monitor and worker pool); what changes:
+
+- The main process reaps every ``JOB_REAP_SECONDS``: jobs whose heartbeat went stale,
+  and at once those whose worker process, on this host, is gone. It does so also on
+  start, so a cluster that replaces a dead one takes back that one's jobs before its
+  own workers exist.
+- A stop (TERM, INT or HUP to the main process; TERM to the sentinel) stops the pusher,
+  tells each worker to hand back its job (``runner.Shutdown``), waits for them no longer
+  than the grace, and puts tasks fetched but never started back on the broker. Every
+  wait is bounded, so the cluster ends even when some of its processes are gone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from queue import Empty, Full
+
+from django import db
+from django.conf import settings
+from django.dispatch import receiver
+from django_q import cluster as q_cluster
+from django_q.signals import post_spawn
+from django_q.signing import SignedPackage
+from django_q.status import Stat
+
+from jobs import lifecycle, runner, workers
+from jobs.models import Job, JobStatus
+
+log = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# Beyond the jobs' grace, how long the pusher, the monitor and the workers get to end.
+AUX_STOP_SECONDS = 5.0
+
+
+def dead_local_workers() -> list[str]:
+    """Tokens of workers holding a job whose process, in this pid namespace, is gone."""
+    prefix = f"{workers.host_id()}:"
+    held = Job.objects.filter(status=JobStatus.PROCESSING, worker__startswith=prefix)
+    dead = []
+    for token, claimed_at in held.values_list("worker", "started_at"):
+        pid = workers.local_pid(token)
+        if pid is not None and not workers.process_running_since(pid, claimed_at):
+            dead.append(token)
+    return dead
+
+
+def cluster_reap() -> dict[str, list[str]]:
+    return lifecycle.jobs_reap(dead_workers=dead_local_workers())
+
+
+def _reap_quietly() -> None:
+    try:
+        cluster_reap()
+    except Exception:  # the database may be restarting: try again next round
+        log.exception("reaping lost jobs failed")
+        db.connections.close_all()
+
+
+def cluster_run() -> None:
+    """Run a cluster until it is told to stop, reaping lost jobs meanwhile."""
+    _reap_quietly()  # a cluster that replaces a dead one takes its jobs back first
+    db.connections.close_all()  # the sentinel forks from here: share no connection
+    cluster = Cluster()
+    cluster.start()
+    while cluster.sentinel.is_alive():
+        cluster.sentinel.join(settings.JOB_REAP_SECONDS)
+        if cluster.sentinel.is_alive() and not cluster.stopping:
+            _reap_quietly()
+    db.connections.close_all()
+    if cluster.sentinel.exitcode:
+        raise SystemExit(f"the cluster's sentinel exited with {cluster.sentinel.exitcode}")
+
+
+class Cluster(q_cluster.Cluster):
+    """The main process: a signal only asks the sentinel to stop; the loop above waits."""
+
+    def __init__(self):
+        super().__init__()
+        self.stopping = False
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self.sig_handler)
+
+    def start(self) -> int:
+        # Cluster.start() names its sentinel class through this module attribute.
+        q_cluster.Sentinel = Sentinel
+        pid = super().start()
+        if self.stopping:  # told to stop before there was a sentinel to tell
+            self.stop_event.set()
+        return pid
+
+    def sig_handler(self, signum, frame):
+        log.info("worker cluster: %s received, stopping", signal.Signals(signum).name)
+        self.stopping = True
+        if self.stop_event is not None:
+            self.stop_event.set()
+
+
+class Sentinel(q_cluster.Sentinel):
+    """Guards the pool as django-q2's does, and stops it without losing a task."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, start=False)
+        sentinel_pid = os.getpid()
+
+        def on_term(signum, frame):
+            # The pusher and the monitor inherit this handler and ignore the signal:
+            # the sentinel stops them in order, after the workers.
+            if os.getpid() == sentinel_pid:
+                self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, on_term)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # inherited by every child
+        self.start()
+
+    def stop(self):
+        Stat(self).save()
+        deadline = time.monotonic() + settings.JOB_STOP_GRACE_SECONDS + AUX_STOP_SECONDS
+        self.event_out.set()  # the pusher ends after its current fetch
+        _wait_for(self.pusher, time.monotonic() + AUX_STOP_SECONDS)
+        for process in self.pool:
+            _signal(process, signal.SIGTERM)
+        for _ in self.pool:
+            # Ends each worker once the tasks ahead of it are handed back. A full queue
+            # takes no more: the workers then leave when their grace is over.
+            try:
+                self.task_queue.put("STOP", block=False)
+            except Full:
+                break
+        for process in self.pool:
+            _wait_for(process, deadline)
+        self.pool = []
+        self._requeue_unstarted()
+        self.result_queue.put("STOP")
+        _wait_for(self.monitor, time.monotonic() + AUX_STOP_SECONDS)
+        # Nothing may block the exit on a queue whose reader is gone.
+        self.task_queue.cancel_join_thread()
+        self.result_queue.cancel_join_thread()
+        Stat(self).save()
+
+    def _requeue_unstarted(self) -> None:
+        """Tasks the pusher fetched that no worker started go back on the broker."""
+        requeued = 0
+        while True:
+            try:
+                task = self.task_queue.get(timeout=0.2)
+            except (Empty, OSError, EOFError):
+                break
+            if task == "STOP":
+                continue
+            ack_id = task.pop("ack_id", None)
+            task.pop("cluster", None)
+            self.broker.enqueue(SignedPackage.dumps(task))
+            if ack_id is not None:
+                self.broker.acknowledge(ack_id)
+            requeued += 1
+        if requeued:
+            log.info("worker cluster: %d fetched task(s) put back on the queue", requeued)
+
+
+def _signal(process, signum) -> None:
+    try:
+        os.kill(process.pid, signum)
+    except (ProcessLookupError, TypeError):
+        pass
+
+
+def _wait_for(process, deadline: float) -> None:
+    """Join ``process`` until ``deadline``, then kill it: a stop must end."""
+    if process is None:
+        return
+    process.join(max(0.0, deadline - time.monotonic()))
+    if process.is_alive():
+        log.warning("worker cluster: %s did not stop in time; killed", process.name)
+        process.kill()
+        process.join(AUX_STOP_SECONDS)
+
+
+@receiver(post_spawn)
+def _install_worker_stop(sender, proc_name, **kwargs):
+    """In each worker process, as it starts: SIGTERM means hand back and stop."""
+    runner.shutdown.install()
