@@ -233,3 +233,11 @@ class Observation(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.rtype} {self.value}"
+
+
+# The registration records store keeps its tables in a module of its own.
+from jobs.registrations.models import (  # noqa: E402, F401
+    Registration,
+    RegistrationImport,
+    RegistrationVersion,
+)

@@ -1,0 +1,99 @@
+"""The search indexes of the registration store, per database vendor.
+
+Django's portable indexes cannot say ``lower(col) text_pattern_ops`` nor build an FTS5
+table, so the migration runs this SQL, each statement only on its own vendor (a no-op
+elsewhere). Both vendors get a B-tree on ``lower(col)`` for exact and prefix matches;
+wildcards anywhere use pg_trgm GIN indexes on PostgreSQL and, on SQLite, an FTS5 table
+with the trigram tokenizer kept in step with ``jobs_registration`` by triggers.
+"""
+
+from __future__ import annotations
+
+from django.db import migrations
+
+TABLE = "jobs_registration"
+FTS_TABLE = "jobs_registration_fts"
+# Exact and prefix matches on lower(col).
+BTREE = ("tld", "registrar_name", "registrar_iana_id", "registrant_name", "registrant_company",
+         "registrant_email", "registrant_phone", "registrant_country", "registrant_city")
+# Wildcards anywhere (infix): a trigram index. ``domain`` and the lists are stored lower-case.
+TRIGRAM = ("domain", "registrar_name", "registrant_name", "registrant_company",
+           "registrant_email", "name_servers", "statuses")
+STORED_LOWER = ("domain", "name_servers", "statuses")
+
+
+def expression(column: str) -> str:
+    return column if column in STORED_LOWER else f"lower({column})"
+
+
+class VendorSQL(migrations.RunSQL):
+    """RunSQL that only runs on one database vendor."""
+
+    def __init__(self, vendor: str, sql, reverse_sql):
+        super().__init__(sql, reverse_sql)
+        self.vendor = vendor
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == self.vendor:
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == self.vendor:
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def deconstruct(self):
+        name, args, kwargs = super().deconstruct()
+        return name, args, {**kwargs, "vendor": self.vendor}
+
+
+def _postgresql() -> list[VendorSQL]:
+    ops = [VendorSQL("postgresql", "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                     migrations.RunSQL.noop),
+           VendorSQL("postgresql", f"CREATE INDEX registration_domain_pattern ON {TABLE} "
+                                   "(domain text_pattern_ops)",
+                     "DROP INDEX registration_domain_pattern")]
+    for column in BTREE:
+        ops.append(VendorSQL(
+            "postgresql",
+            f"CREATE INDEX registration_{column}_lower ON {TABLE} "
+            f"(lower({column}) text_pattern_ops)",
+            f"DROP INDEX registration_{column}_lower"))
+    for column in TRIGRAM:
+        ops.append(VendorSQL(
+            "postgresql",
+            f"CREATE INDEX registration_{column}_trgm ON {TABLE} "
+            f"USING gin ({expression(column)} gin_trgm_ops)",
+            f"DROP INDEX registration_{column}_trgm"))
+    return ops
+
+
+def _sqlite() -> list[VendorSQL]:
+    ops = [VendorSQL("sqlite", f"CREATE INDEX registration_domain_plain ON {TABLE} (domain)",
+                     "DROP INDEX registration_domain_plain")]
+    for column in BTREE:
+        ops.append(VendorSQL(
+            "sqlite", f"CREATE INDEX registration_{column}_lower ON {TABLE} (lower({column}))",
+            f"DROP INDEX registration_{column}_lower"))
+    columns = ", ".join(TRIGRAM)
+    new = ", ".join(f"new.{c}" for c in TRIGRAM)
+    old = ", ".join(f"old.{c}" for c in TRIGRAM)
+    delete = (f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {columns}) "
+              f"VALUES ('delete', old.id, {old});")
+    insert = f"INSERT INTO {FTS_TABLE}(rowid, {columns}) VALUES (new.id, {new});"
+    ops += [
+        VendorSQL("sqlite", f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({columns}, "
+                            f"content='{TABLE}', content_rowid='id', tokenize='trigram')",
+                  f"DROP TABLE {FTS_TABLE}"),
+        VendorSQL("sqlite", f"CREATE TRIGGER registration_fts_ai AFTER INSERT ON {TABLE} "
+                            f"BEGIN {insert} END", "DROP TRIGGER registration_fts_ai"),
+        VendorSQL("sqlite", f"CREATE TRIGGER registration_fts_ad AFTER DELETE ON {TABLE} "
+                            f"BEGIN {delete} END", "DROP TRIGGER registration_fts_ad"),
+        VendorSQL("sqlite", f"CREATE TRIGGER registration_fts_au AFTER UPDATE OF {columns} "
+                            f"ON {TABLE} BEGIN {delete} {insert} END",
+                  "DROP TRIGGER registration_fts_au"),
+    ]
+    return ops
+
+
+def operations() -> list[VendorSQL]:
+    return [*_postgresql(), *_sqlite()]
