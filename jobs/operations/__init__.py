@@ -19,6 +19,7 @@ __all__ = ["OperationSpec", "Periodic", "Presenter", "Route", "UnknownOperation"
 
 OPERATIONS: dict[str, str] = {
     "infra_scan": "jobs.operations.infra_scan",
+    "search": "jobs.operations.search",
     "similar_domains": "jobs.operations.similar_domains",
 }
 

@@ -137,6 +137,8 @@ def statuses(value) -> list[str]:
 
 def record(values: dict) -> dict:
     """A store row (column -> value) from canonical API field names; Rejected if unusable."""
+    if "_bad" in values:
+        raise Rejected(values["_bad"])
     name = domain(values.get("domain"))
     address, proxy = email(values.get("registrantEmail"))
     tld = (text(values.get("tld")) or name.rpartition(".")[2]).lower().lstrip(".")
