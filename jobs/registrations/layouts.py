@@ -1,14 +1,10 @@
 """Column layouts of bulk registration files, recognised by their headers.
 
-| layout | domain | registrar | registrant name / company / e-mail / phone | country / city | name servers | statuses | created / updated / expiry |
-|---|---|---|---|---|---|---|---|
-| canonical (the search API's names) | `domain` | `registrarName`, `registrarIanaId` | `registrantName`, `registrantCompany`, `registrantEmail`, `registrantPhone` | `registrantCountry`, `registrantCity` | `nameServers` (`\\|` or `,`) | `domainStatus` | `createdDate`, `updatedDate`, `expiryDate` |
-| WhoisXML API (bulk/database CSV) | `domainName` | `registrarName`, `registrarIANAID` | `registrant_name`, `registrant_organization`, `registrant_email`, `registrant_telephone` | `registrant_country`, `registrant_city` | `nameServers` | `status` | `createdDate` (or `standardRegCreatedDate`), `updatedDate`, `expiresDate` |
-| WhoisDS (daily newly-registered CSV) | `domain_name` | `domain_registrar_name`, `domain_registrar_id` | `registrant_name`, `registrant_company`, `registrant_email`, `registrant_phone` | `registrant_country`, `registrant_city` | `name_server_1` ... `name_server_4` | `domain_status_1` ... | `create_date`, `update_date`, `expiry_date` |
-| DomainTools-style export | `Domain Name` | `Registrar`, `Registrar IANA ID` | `Registrant Name`, `Registrant Org`, `Registrant Email`, `Registrant Phone` | `Registrant Country`, `Registrant City` | `Name Servers` | `Status` | `Create Date`, `Update Date`, `Expiration Date` |
-
+The table of layouts (canonical, WhoisXML API, WhoisDS, DomainTools-style) and the column
+each fills is in the README ("Registration search"); ``LAYOUTS`` below is that table.
 Headers are compared without case, spaces, ``_`` or ``-``; other columns are ignored. A
-numbered column (``name_server_2``) adds to its list. The same names work as JSONL keys.
+numbered column (``name_server_2``, ``domain_status_1``) adds to its list. The same names
+work as JSONL keys (a JSON list counts as a ``|``-separated list).
 """
 
 from __future__ import annotations

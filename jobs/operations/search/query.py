@@ -109,8 +109,10 @@ class Where:
 
 
 def compile_terms(terms: list[Term], organization_id: int | None) -> Where:
-    clauses = ["(r.organization_id IS NULL OR r.organization_id = %s)"]
-    params: list = [organization_id]
+    # An expression no index covers: visibility filters rows, it never drives the plan
+    # (nearly every record is imported, so an index on it would be the worst choice).
+    clauses = ["COALESCE(r.organization_id, 0) IN (0, %s)"]
+    params: list = [organization_id or 0]
     for item in terms:
         sql, values = _clause(item)
         clauses.append(sql)
