@@ -63,7 +63,6 @@ from jobs.net.ports import PortResult, PortScan, parse_ports
 from jobs.net.ports import scan as scan_ports
 from jobs.net.tls import TlsReport
 from jobs.net.tls import inspect as inspect_tls
-from jobs.net.whois import WhoisClient
 from jobs.operations.base import Context, JobAborted, JobTimedOut, OperationError
 
 log = logging.getLogger(__name__)
@@ -647,7 +646,7 @@ def _technologies(pages: dict[str, HttpResponse]) -> list[fingerprint.Technology
 async def module_whois(scan: Scan) -> tuple[dict, list[dict]]:
     _needs_name(scan, "WHOIS lookups")
     domain = registrable_domain(scan.domain)
-    result = await WhoisClient(dns=scan.dns, timeout=10.0).lookup(domain)
+    result = await scan.ctx.whois(dns=scan.dns, timeout=10.0).lookup(domain)
     return result.as_dict(), _whois_findings(result.fields, result.found, domain)
 
 
