@@ -57,6 +57,7 @@ def test_no_code_outside_an_operation_names_its_type(job_type):
     named = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
         for path in _product_sources() if own not in path.parents and path != registry
-        for number, line in enumerate(path.read_text().splitlines(), 1) if word.search(ordinary.sub("", line))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if word.search(ordinary.sub("", line))
     ]
     assert not named, "\n".join(named)
