@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 import idna
 
@@ -46,7 +47,13 @@ PROXY_DOMAINS = frozenset({
     "1und1-privacy.de", "privatewho.is", "whoisproxy.org", "gname-privacy.com",
     "domainprivacy.ca", "web-domain-privacy.com", "dynadot-privacy.com", "registrar-privacy.com",
 })
-PROXY_WORDS = re.compile(r"privacy|proxy|whoisguard|protect|anonymi[sz]e|redacted", re.I)
+PROXY_WORDS = ("privacy", "proxy", "whoisguard", "protect", "anonymis", "anonymiz", "redacted")
+# Every redaction phrase holds one of these; the regex runs only when one is present.
+MARKER_HINTS = ("redact", "protect", "disclos", "gdpr", "query", "request", "non-public",
+                "withheld", "masking", "privacy")
+# Bulk files repeat the same registrars, companies, countries and dates on millions of
+# rows: normalised values are remembered (bounded) so each distinct one is worked out once.
+CACHE = 1 << 17
 DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 DATE_FORMATS = ("%d-%b-%Y", "%Y.%m.%d", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%Y", "%Y%m%d",
@@ -55,13 +62,18 @@ DATE_FORMATS = ("%d-%b-%Y", "%Y.%m.%d", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%Y", "%Y%
 
 def text(value) -> str:
     """A display value: stripped, redaction markers emptied."""
-    if value is None:
+    if value is None or value == "":
         return ""
-    value = str(value).strip()
-    if not value:
+    return _text(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=CACHE)
+def _text(value: str) -> str:
+    value = value.strip()
+    lowered = value.lower()
+    if lowered.strip(" .:;!*") in REDACTED_VALUES:
         return ""
-    lowered = value.lower().strip(" .:;!*")
-    if lowered in REDACTED_VALUES or REDACTED_PHRASES.search(value):
+    if any(hint in lowered for hint in MARKER_HINTS) and REDACTED_PHRASES.search(value):
         return ""
     return value
 
@@ -71,9 +83,12 @@ def email(value) -> tuple[str, bool]:
     value = text(value).lower().removeprefix("mailto:")
     if "@" not in value or " " in value:
         return "", False
-    mailbox_domain = value.rpartition("@")[2]
-    proxy = mailbox_domain in PROXY_DOMAINS or bool(PROXY_WORDS.search(value))
-    return value, proxy
+    return value, _proxy(value.rpartition("@")[2]) or any(w in value for w in PROXY_WORDS)
+
+
+@lru_cache(maxsize=CACHE)
+def _proxy(mailbox_domain: str) -> bool:
+    return mailbox_domain in PROXY_DOMAINS
 
 
 def domain(value) -> str:
@@ -98,7 +113,12 @@ def date(value) -> dt.date | None:
         return None
     if isinstance(value, dt.date):
         return value if not isinstance(value, dt.datetime) else value.date()
-    value = str(value).strip()
+    return _date(str(value))
+
+
+@lru_cache(maxsize=CACHE)
+def _date(value: str) -> dt.date | None:
+    value = value.strip()
     if not value:
         return None
     if ISO_DATE.match(value):
@@ -119,14 +139,28 @@ def items(value) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        value = re.split(r"[|,;\s]+", value)
+        return list(_items(value))
     return [str(v).strip().lower().rstrip(".") for v in value if str(v).strip()]
+
+
+@lru_cache(maxsize=CACHE)
+def _items(value: str) -> tuple[str, ...]:
+    return tuple(v.lower().rstrip(".") for v in re.split(r"[|,;\s]+", value) if v)
 
 
 def statuses(value) -> list[str]:
     """EPP status codes without their explanatory URLs ("clientHold https://icann.org/...")."""
     if isinstance(value, str):
-        value = [part for part in re.split(r"[|,;]+", value)]
+        return list(_statuses(value))
+    return _status_codes(value)
+
+
+@lru_cache(maxsize=1024)
+def _statuses(value: str) -> tuple[str, ...]:
+    return tuple(_status_codes(re.split(r"[|,;]+", value)))
+
+
+def _status_codes(value) -> list[str]:
     out = []
     for status in value or []:
         code = str(status).strip().split(" ")[0].lower()
@@ -145,7 +179,7 @@ def record(values: dict) -> dict:
     return {
         "domain": name, "tld": tld,
         "registrar_name": text(values.get("registrarName"))[:255],
-        "registrar_iana_id": text(values.get("registrarIanaId"))[:16],
+        "registrar_iana_id": str(values.get("registrarIanaId") or "").strip()[:16],
         "registrant_name": text(values.get("registrantName"))[:255],
         "registrant_company": text(values.get("registrantCompany"))[:255],
         "registrant_email": address[:255], "email_proxy": proxy,

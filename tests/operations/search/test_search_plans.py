@@ -21,8 +21,6 @@ CLASSES = {
                                   "jobs_registration_fts VIRTUAL TABLE INDEX 0:L"),
     "name server": ("nameServer:ns1.acme-dns.net", "registration_name_servers_trgm",
                     "jobs_registration_fts VIRTUAL TABLE INDEX 0:L"),
-    "status": ("domainStatus:clienthold", "registration_statuses_trgm",
-               "jobs_registration_fts VIRTUAL TABLE INDEX 0:L"),
     "multi-field": ("registrantEmail:john@acme.com registrarName:godaddy* tld:com",
                     "registration_registrant_email_lower",
                     "USING INDEX registration_registrant_email_lower"),
