@@ -109,10 +109,12 @@ def query_texts(data: dict, n: int, rng: random.Random) -> dict[str, list[str]]:
     classes = {
         "exact e-mail": lambda: f"registrantEmail:{pick('emails')}",
         "registrant prefix": lambda: f"registrantName:{pick('person').split()[0][:4]}*",
-        "infix wildcard on company": lambda: f"registrantCompany:*{pick('company').split()[1][1:5].lower()}*",
+        "infix wildcard on company":
+            lambda: f"registrantCompany:*{pick('company').split()[1][1:5].lower()}*",
         "name server": lambda: f"nameServer:ns1.{pick('ns')}",
         "multi-field": lambda: (f"registrarName:{pick('registrar')[0].split()[0][:6]}* "
-                                f"registrantCountry:{pick('country')} registrantCity:\"{pick('city')}\""),
+                                f"registrantCountry:{pick('country')} "
+                                f"registrantCity:\"{pick('city')}\""),
         "date range": lambda: (lambda y, m: f"createdAfter:{y}-{m:02d}-01 "
                                             f"createdBefore:{y}-{m:02d}-28")(
             rng.randrange(1995, 2025), rng.randrange(1, 13)),

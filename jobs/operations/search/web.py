@@ -17,7 +17,7 @@ def _rows(result) -> list[dict]:
                                                     item.registrant_email_privacy_proxy else ""),
         "registrantCountry": item.registrant_country,
         "nameServers": " ".join(item.name_servers), "createdDate": item.created_date or "",
-        "expiryDate": item.expiry_date or "", "source": item.source,
+        "expiryDate": item.expiry_date or "",
     } for item in result.items]
 
 
@@ -31,12 +31,12 @@ RECORDS = Table("records", "Matching domains", columns=(
     Column("nameServers", "Name servers", mono=True),
     Column("createdDate", "Created", mono=True),
     Column("expiryDate", "Expires", mono=True),
-    Column("source", "Source", filter=True),
 ), rows=_rows, page_size=100, empty="No registration record matches.", noun="domain")
 
 
 def result_context(job, result, request) -> dict:
-    return {"views": tables.views_for(job, result, (RECORDS,), request.GET),
+    return {"views": tables.views_for(job, result, (RECORDS,), request.GET), "found": result,
+            "page_number": result.page_number + 1, "pages": max(result.total_pages, 1),
             "record_url": reverse("registration-record-lookup"),
             "params": job.params}
 
