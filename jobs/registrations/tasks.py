@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from jobs.registrations.importer import ImportFailed, registrations_import
 from jobs.registrations.models import RegistrationImport
@@ -18,3 +19,6 @@ def registration_import_task(run_id: int) -> None:
         registrations_import(run.path, organization_id=run.organization_id, run=run)
     except ImportFailed as exc:
         log.warning("registration import %s failed: %s", run_id, exc)
+        return
+    # An uploaded copy is only kept while its import may need to resume.
+    Path(run.path).unlink(missing_ok=True)
