@@ -19,8 +19,8 @@ def _records():
     rows = [{"domain": f"{word}-login.com", "registrantEmail": "owner@bad.example",
              "registrantName": "Mallory Mal", "registrantCompany": "Bad Actors Ltd",
              "registrantCountry": "PA", "registrarName": "Evil Registrar, Inc.",
-             "nameServers": "ns1.evil-dns.net|ns2.evil-dns.net", "createdDate": "2024-05-0" + str(i),
-             "expiryDate": "2025-05-01"} for i, word in enumerate(["paypal", "apple", "bank"], 1)]
+             "nameServers": "ns1.evil-dns.net|ns2.evil-dns.net",
+             "createdDate": f"2024-05-0{i}", "expiryDate": "2025-05-01"} for i, word in enumerate(["paypal", "apple", "bank"], 1)]
     registrations_upsert([normalize.record(r) for r in rows], organization_id=None,
                          source="import")
     registrations_upsert([normalize.record({**rows[0], "registrarName": "Other Registrar"})],
