@@ -20,7 +20,8 @@ def _records():
              "registrantName": "Mallory Mal", "registrantCompany": "Bad Actors Ltd",
              "registrantCountry": "PA", "registrarName": "Evil Registrar, Inc.",
              "nameServers": "ns1.evil-dns.net|ns2.evil-dns.net",
-             "createdDate": f"2024-05-0{i}", "expiryDate": "2025-05-01"} for i, word in enumerate(["paypal", "apple", "bank"], 1)]
+             "createdDate": f"2024-05-0{i}", "expiryDate": "2025-05-01"}
+            for i, word in enumerate(["paypal", "apple", "bank"], 1)]
     registrations_upsert([normalize.record(r) for r in rows], organization_id=None,
                          source="import")
     registrations_upsert([normalize.record({**rows[0], "registrarName": "Other Registrar"})],
