@@ -19,14 +19,16 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from jobs.registrations import layouts, normalize
+from jobs.registrations import indexes, layouts, normalize
 from jobs.registrations.models import RegistrationImport
 from jobs.registrations.store import registrations_upsert
 
 BATCH = 5000
+# Files this large load with the search indexes set aside and rebuilt at the end.
+DEFER_INDEXES_BYTES = 32 << 20
 KEPT_REJECTS = 1000          # reasons kept per run; the count is always complete
 csv.field_size_limit(1 << 20)
 
@@ -78,12 +80,22 @@ def fingerprint(path: str, organization_id: int | None) -> tuple[str, int]:
 def registrations_import(path: str, *, organization_id: int | None = None,
                          restart: bool = False, progress: Progress | None = None,
                          created_by: str = "", run: RegistrationImport | None = None,
-                         ) -> RegistrationImport:
-    """Import one file, resuming an unfinished run of the same file unless ``restart``."""
+                         defer_indexes: bool | None = None) -> RegistrationImport:
+    """Import one file, resuming an unfinished run of the same file unless ``restart``.
+
+    ``defer_indexes`` (default: for files of 32 MB and more) drops the search indexes
+    for the load and builds them again at the end, also after an interruption; a
+    process killed outright leaves them to the next import's end to rebuild.
+    """
     digest, size = fingerprint(path, organization_id)
     run = run or _run_for(path, digest, size, organization_id, restart, created_by)
+    if defer_indexes is None:
+        defer_indexes = size >= DEFER_INDEXES_BYTES
     source = open_source(path)
     try:
+        if defer_indexes:
+            with connection.cursor() as cursor:
+                indexes.search_indexes_drop(cursor, connection.vendor)
         _import(run, source, organization_id, progress or (lambda *a: None))
     except KeyboardInterrupt:
         _stop(run, RegistrationImport.Status.FAILED,
@@ -94,6 +106,8 @@ def registrations_import(path: str, *, organization_id: int | None = None,
         raise
     finally:
         source.raw.close()
+        with connection.cursor() as cursor:
+            indexes.search_indexes_create(cursor, connection.vendor, analyze=defer_indexes)
     _stop(run, RegistrationImport.Status.DONE, "")
     return run
 

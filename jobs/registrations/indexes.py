@@ -99,3 +99,52 @@ def _sqlite() -> list[VendorSQL]:
 
 def operations() -> list[VendorSQL]:
     return [*_postgresql(), *_sqlite()]
+
+
+# --- set aside during a bulk load --------------------------------------------------------
+# Building an index once over a loaded table is many times faster than updating it row by
+# row; the unique indexes stay (the upsert needs them). Names match the migration's.
+
+DATE_INDEXES = {"registration_created": "created_date", "registration_updated": "updated_date",
+                "registration_expiry": "expiry_date"}
+FTS_TRIGGERS = ("registration_fts_ai", "registration_fts_ad", "registration_fts_au")
+
+
+def deferrable(vendor: str) -> list[tuple[str, str]]:
+    """(name, CREATE ... IF NOT EXISTS) of every index a bulk load may set aside."""
+    found = [(name, f"CREATE INDEX IF NOT EXISTS {name} ON {TABLE} ({column})")
+             for name, column in DATE_INDEXES.items()]
+    pattern = " text_pattern_ops" if vendor == "postgresql" else ""
+    found += [(f"registration_{c}_lower",
+               f"CREATE INDEX IF NOT EXISTS registration_{c}_lower ON {TABLE} "
+               f"(lower({c}){pattern})") for c in BTREE]
+    if vendor == "postgresql":
+        found += [(f"registration_{c}_trgm",
+                   f"CREATE INDEX IF NOT EXISTS registration_{c}_trgm ON {TABLE} "
+                   f"USING gin ({expression(c)} gin_trgm_ops)") for c in TRIGRAM]
+    return found
+
+
+def search_indexes_drop(cursor, vendor: str) -> None:
+    for name, _create in deferrable(vendor):
+        cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    if vendor == "sqlite":
+        for trigger in FTS_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+
+
+def search_indexes_create(cursor, vendor: str, *, analyze: bool = True) -> None:
+    """Build what ``search_indexes_drop`` set aside; harmless when nothing is missing."""
+    if vendor == "postgresql":
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+    for _name, create in deferrable(vendor):
+        cursor.execute(create)
+    if vendor == "sqlite":
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                       "AND name = %s", [FTS_TRIGGERS[0]])
+        if not cursor.fetchone()[0]:
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+            for operation in _sqlite()[-3:]:
+                cursor.execute(operation.sql)
+    if analyze:   # the planner needs to know the table grew
+        cursor.execute(f"ANALYZE {TABLE}")

@@ -195,3 +195,43 @@ def test_a_crashed_run_left_running_is_resumed(tmp_path, monkeypatch):
     assert RegistrationImport.objects.get().status == "running"
     out, _ = run(path)
     assert out.strip().splitlines()[-1] == "read 150, inserted 150, updated 0, rejected 0"
+
+
+def _plan(text):
+    from jobs.operations.search import finder, query
+
+    return finder.explain(query.parse(text))
+
+
+@pytest.mark.parametrize("interrupt", [False, True])
+def test_a_bulk_load_sets_indexes_aside_and_rebuilds_them(tmp_path, monkeypatch, interrupt):
+    from django.db import connection
+
+    from jobs.operations.search import finder, query
+
+    path = tmp_path / "big.csv"
+    path.write_text("domain,registrantCompany\n" + "".join(
+        f"d{i}.com,Company {i} Holdings\n" for i in range(300)))
+    monkeypatch.setattr(importer, "BATCH", 100)
+    seen = []
+
+    def look(run, done, total):
+        with connection.cursor() as cursor:
+            names = connection.introspection.get_constraints(cursor, "jobs_registration")
+        seen.append("registration_registrant_email_lower" in names)
+        if interrupt:
+            raise KeyboardInterrupt
+
+    try:
+        importer.registrations_import(str(path), progress=look, defer_indexes=True)
+    except KeyboardInterrupt:
+        assert interrupt
+    assert seen[0] is False                      # set aside while loading
+    with connection.cursor() as cursor:
+        names = connection.introspection.get_constraints(cursor, "jobs_registration")
+    assert "registration_registrant_email_lower" in names and "registration_created" in names
+    page = finder.search(query.parse('registrantCompany:"*pany 5 hold*"'), organization_id=None,
+                         limit=10, offset=0)
+    assert [r.domain for r in page.records] == ["d5.com"]
+    if connection.vendor == "sqlite":
+        assert "jobs_registration_fts VIRTUAL TABLE INDEX" in _plan("registrantCompany:*pany*")
