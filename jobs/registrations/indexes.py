@@ -125,6 +125,15 @@ def deferrable(vendor: str) -> list[tuple[str, str]]:
     return found
 
 
+def _index_names(cursor, vendor: str) -> set[str]:
+    if vendor == "postgresql":
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [TABLE])
+    else:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s",
+                       [TABLE])
+    return {row[0] for row in cursor.fetchall()}
+
+
 def search_indexes_drop(cursor, vendor: str) -> None:
     for name, _create in deferrable(vendor):
         cursor.execute(f"DROP INDEX IF EXISTS {name}")
@@ -135,9 +144,13 @@ def search_indexes_drop(cursor, vendor: str) -> None:
 
 def search_indexes_create(cursor, vendor: str, *, analyze: bool = True) -> None:
     """Build what ``search_indexes_drop`` set aside; harmless when nothing is missing."""
-    if vendor == "postgresql":
+    existing = _index_names(cursor, vendor)
+    missing = [create for name, create in deferrable(vendor) if name not in existing]
+    if missing and vendor == "postgresql":
+        # Inside a transaction, deferred foreign-key checks would forbid CREATE INDEX.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET maintenance_work_mem = '256MB'")
-    for _name, create in deferrable(vendor):
+    for create in missing:
         cursor.execute(create)
     if vendor == "sqlite":
         cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
