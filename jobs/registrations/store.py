@@ -75,6 +75,9 @@ def _stage(cursor, rows: list[dict], source: str) -> None:
         with cursor.cursor.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row([*(row[c] for c in TRACKED), source])
+        # Without statistics the planner takes the batch for a big table and joins it to
+        # the store by scanning the store: a batch would cost the whole table's size.
+        cursor.execute(f"ANALYZE {STAGE}")
         return
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ({', '.join(STAGE_COLUMNS)})")
     cursor.execute(f"DELETE FROM {STAGE}")
