@@ -412,3 +412,11 @@ class EnrichmentUpload(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+# The registration records store keeps its tables in a module of its own.
+from jobs.registrations.models import (  # noqa: E402, F401
+    Registration,
+    RegistrationImport,
+    RegistrationVersion,
+)

@@ -23,6 +23,7 @@ from jobs import lifecycle
 from jobs.observations import ObservationReader, Recorder
 from jobs.operations import OperationSpec, UnknownOperation, get_operation, timeout_for
 from jobs.operations.base import Context, JobAborted, OperationError
+from jobs.registrations.store import RegistrationRecorder
 from jobs.workers import worker_token
 
 log = logging.getLogger(__name__)
@@ -56,20 +57,23 @@ def job_run(*, job_id, job_type: str) -> None:
 
 def _execute(job, operation: OperationSpec, worker: str) -> None:
     recorder = Recorder(job.organization_id)
+    registrations = RegistrationRecorder(job.organization_id)
     try:
-        _run_and_store(job, operation, worker, recorder)
+        _run_and_store(job, operation, worker, recorder, registrations)
     finally:
-        _save_observations(job, recorder)
+        _save_learned(job, recorder, "DNS observations")
+        _save_learned(job, registrations, "WHOIS registration records")
 
 
-def _save_observations(job, recorder: Recorder) -> None:
+def _save_learned(job, recorder, what: str) -> None:
     try:
         recorder.save()
     except Exception:  # what the job learned is a bonus; its outcome is already stored
-        log.exception("job %s: could not save its DNS observations", job.pk)
+        log.exception("job %s: could not save its %s", job.pk, what)
 
 
-def _run_and_store(job, operation: OperationSpec, worker: str, recorder: Recorder) -> None:
+def _run_and_store(job, operation: OperationSpec, worker: str, recorder: Recorder,
+                   registrations: RegistrationRecorder) -> None:
     fail = partial(lifecycle.job_fail, job_id=job.pk, worker=worker)
     step = partial(_at_step, job, worker)
     sampler = TimelineSampler()
@@ -80,6 +84,7 @@ def _run_and_store(job, operation: OperationSpec, worker: str, recorder: Recorde
             in_timeline=sampler.keep(current, total))),
         is_active=lambda: step(lambda: lifecycle.job_is_active(job_id=job.pk, worker=worker)),
         recorder=recorder, observations=ObservationReader(job.organization_id),
+        whois_recorder=registrations, organization_id=job.organization_id,
     )
     try:
         params = operation.params.model_validate(job.params)

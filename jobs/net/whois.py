@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jobs.net.dns import DnsClient
@@ -86,12 +87,15 @@ class WhoisClient:
         policy: Policy = STRICT,
         timeout: float = 10.0,
         max_referrals: int = 2,
+        observer: Callable[[WhoisResult], None] | None = None,
     ):
         self.server = server or IANA_SERVER
         self.dns = dns
         self.policy = policy
         self.timeout = timeout
         self.max_referrals = max_referrals
+        # Sees every answer (the job's registration store recorder); must not block.
+        self.observer = observer
 
     async def lookup(self, query: str) -> WhoisResult:
         """Ask the first server and follow referrals; ClientError if nobody answers."""
@@ -110,7 +114,10 @@ class WhoisClient:
                 errors.append(f"referral to {server}: {exc.message}")
                 break
             server = _next_server(answers[-1][1], [s for s, _ in answers])
-        return _result(query, answers, errors)
+        result = _result(query, answers, errors)
+        if self.observer is not None:
+            self.observer(result)
+        return result
 
     async def ask(self, server: str, query: str) -> str:
         """One question to one server ("host", "host:port", "[v6]:port")."""

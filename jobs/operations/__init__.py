@@ -22,6 +22,7 @@ OPERATIONS: dict[str, str] = {
     "infra_map": "jobs.operations.infra_map",
     "infra_scan": "jobs.operations.infra_scan",
     "screenshot": "jobs.operations.screenshot",
+    "search": "jobs.operations.search",
     "similar_domains": "jobs.operations.similar_domains",
 }
 

@@ -60,6 +60,10 @@ class Context:
     recorder: Callable[[DnsAnswer], None] | None = None
     # Read access to that store (jobs.observations.ObservationReader), when there is one.
     observations: Any = None
+    # Sees every WHOIS answer the job's clients get (the registration store's recorder).
+    whois_recorder: Callable[[Any], None] | None = None
+    # The organization the job runs for (None in unit tests without one).
+    organization_id: int | None = None
     _last: tuple[int, int] = field(default=(-1, -1), init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -117,6 +121,7 @@ class Context:
 
     def whois(self, **options: Any) -> WhoisClient:
         options.setdefault("dns", self.dns())
+        options.setdefault("observer", self.whois_recorder)
         return clients.whois(**options)
 
     def tls(self, **options: Any) -> TlsClient:

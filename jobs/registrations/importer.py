@@ -1,0 +1,230 @@
+"""Bulk registration files into the store: CSV or JSONL, plain or gzip, resumable.
+
+Each file is one ``RegistrationImport`` run. Rows are read in batches; each batch is
+upserted and the run's checkpoint (byte offset after the batch, line number, tallies)
+written in one transaction, so a run killed at any moment resumes after the last batch
+it stored and counts nothing twice. Every row that cannot become a record is counted
+as rejected with its line number and the reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import hashlib
+import io
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jobs.registrations import indexes, layouts, normalize
+from jobs.registrations.models import RegistrationImport
+from jobs.registrations.store import registrations_upsert
+
+BATCH = 5000
+# Files this large load with the search indexes set aside and rebuilt at the end.
+DEFER_INDEXES_BYTES = 32 << 20
+KEPT_REJECTS = 1000          # reasons kept per run; the count is always complete
+csv.field_size_limit(1 << 20)
+
+Progress = Callable[[RegistrationImport, int, int], None]   # (run, bytes done, bytes total)
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported at all (unreadable, no domain column)."""
+
+
+@dataclass
+class Source:
+    """A file being read: rows with their line numbers, and where the reading stands."""
+
+    path: str
+    raw: io.BufferedReader
+    stream: io.BufferedIOBase
+    position: int = 0       # bytes of the (decompressed) stream consumed
+    line: int = 0
+
+    def lines(self) -> Iterator[str]:
+        decode = codecs.getincrementaldecoder("utf-8")("replace").decode
+        for chunk in self.stream:
+            self.position += len(chunk)
+            self.line += 1
+            yield decode(chunk).lstrip("\ufeff") if self.line == 1 else decode(chunk)
+
+
+def open_source(path: str) -> Source:
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller through Source.raw
+    except OSError as exc:
+        raise ImportFailed(f"{path}: {exc.strerror}") from None
+    gzipped = raw.read(2) == b"\x1f\x8b"
+    raw.seek(0)
+    stream = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+    return Source(path, raw, stream)
+
+
+def fingerprint(path: str, organization_id: int | None) -> tuple[str, int]:
+    """Same file, same organization: the same run to resume."""
+    size = os.path.getsize(path)
+    digest = hashlib.sha256(f"{os.path.abspath(path)}|{size}|{organization_id}".encode())
+    with open(path, "rb") as handle:
+        digest.update(handle.read(1 << 16))
+    return digest.hexdigest(), size
+
+
+def registrations_import(path: str, *, organization_id: int | None = None,
+                         restart: bool = False, progress: Progress | None = None,
+                         created_by: str = "", run: RegistrationImport | None = None,
+                         defer_indexes: bool | None = None) -> RegistrationImport:
+    """Import one file, resuming an unfinished run of the same file unless ``restart``.
+
+    ``defer_indexes`` (default: for files of 32 MB and more) drops the search indexes
+    for the load and builds them again at the end, also after an interruption; a
+    process killed outright leaves them to the next import's end to rebuild.
+    """
+    digest, size = fingerprint(path, organization_id)
+    run = run or _run_for(path, digest, size, organization_id, restart, created_by)
+    if defer_indexes is None:
+        defer_indexes = size >= DEFER_INDEXES_BYTES
+    source = open_source(path)
+    try:
+        if defer_indexes:
+            with connection.cursor() as cursor:
+                indexes.search_indexes_drop(cursor, connection.vendor)
+        _import(run, source, organization_id, progress or (lambda *a: None))
+    except KeyboardInterrupt:
+        _stop(run, RegistrationImport.Status.FAILED,
+              f"Interrupted after line {run.line}; run the same command again to resume.")
+        raise
+    except ImportFailed as exc:
+        _stop(run, RegistrationImport.Status.FAILED, str(exc))
+        raise
+    finally:
+        source.raw.close()
+        with connection.cursor() as cursor:
+            indexes.search_indexes_create(cursor, connection.vendor, analyze=defer_indexes)
+    _stop(run, RegistrationImport.Status.DONE, "")
+    return run
+
+
+def _run_for(path, digest, size, organization_id, restart, created_by) -> RegistrationImport:
+    unfinished = RegistrationImport.objects.filter(
+        fingerprint=digest, status__in=[RegistrationImport.Status.RUNNING,
+                                        RegistrationImport.Status.FAILED]).order_by("-pk")
+    if restart:
+        unfinished.update(status=RegistrationImport.Status.FAILED, message="Restarted.")
+    elif (found := unfinished.first()) is not None:
+        return found
+    return RegistrationImport.objects.create(
+        path=os.path.abspath(path), size=size, fingerprint=digest,
+        organization_id=organization_id, created_by=created_by)
+
+
+def _stop(run: RegistrationImport, status: str, message: str) -> None:
+    run.status, run.message = status, message
+    run.finished_at = run.updated_at = timezone.now()
+    run.save(update_fields=["status", "message", "finished_at", "updated_at"])
+
+
+def _import(run, source: Source, organization_id, progress: Progress) -> None:
+    rows = _rows(source, run)
+    if run.status != RegistrationImport.Status.RUNNING:
+        run.status = RegistrationImport.Status.RUNNING
+        run.save(update_fields=["status"])
+    batch: list[dict] = []
+    rejects: list[list] = []
+    for line, values in rows:
+        run.read += 1
+        try:
+            batch.append(normalize.record(values))
+        except normalize.Rejected as exc:
+            rejects.append([line, str(exc)])
+        if len(batch) + len(rejects) >= BATCH:
+            _commit(run, source, batch, rejects, organization_id)
+            progress(run, source.raw.tell(), run.size)
+            batch, rejects = [], []
+    _commit(run, source, batch, rejects, organization_id)
+    progress(run, run.size, run.size)
+
+
+def _commit(run, source: Source, batch, rejects, organization_id) -> None:
+    with transaction.atomic():
+        inserted, updated = registrations_upsert(batch, organization_id=organization_id,
+                                                 source="import")
+        run.inserted += inserted
+        run.updated += updated
+        run.rejected += len(rejects)
+        run.rejects = (run.rejects + rejects)[:KEPT_REJECTS]
+        run.offset, run.line, run.updated_at = source.position, source.line, timezone.now()
+        run.save()
+
+
+def _rows(source: Source, run: RegistrationImport) -> Iterator[tuple[int, dict]]:
+    """(line number, canonical values) from the checkpoint on; rejects unreadable lines."""
+    lines = source.lines()
+    first = next(lines, "")
+    if first.lstrip().startswith("{"):
+        run.layout = "jsonl"
+        return _jsonl(source, run, lines, first)
+    run.layout = "csv"
+    return _csv(source, run, lines, first)
+
+
+def _skip_to_checkpoint(source: Source, run: RegistrationImport) -> None:
+    if run.offset > source.position:
+        source.stream.seek(run.offset)
+        source.position, source.line = run.offset, run.line
+
+
+def _csv(source, run, lines, header_line) -> Iterator[tuple[int, dict]]:
+    header = next(csv.reader([header_line]), [])
+    try:
+        layout, fields = layouts.resolve(header)
+    except ValueError as exc:
+        raise ImportFailed(f"{source.path}: {exc}") from None
+    run.layout = f"csv:{layout}"
+    _skip_to_checkpoint(source, run)
+    reader = csv.reader(source.lines())
+    width = len(header)
+    for values in reader:
+        if not values:
+            continue
+        if len(values) != width:
+            yield source.line, {"_bad": f"{len(values)} columns, header has {width}"}
+            continue
+        yield source.line, layouts.gather(fields, values)
+
+
+def _jsonl(source, run, lines, first) -> Iterator[tuple[int, dict]]:
+    if run.offset:
+        _skip_to_checkpoint(source, run)
+        pending = []
+    else:
+        pending = [first]
+    for text in _chain(pending, source.lines()):
+        if not text.strip():
+            continue
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            yield source.line, {"_bad": f"not JSON: {exc.msg}"}
+            continue
+        if not isinstance(document, dict):
+            yield source.line, {"_bad": "not a JSON object"}
+            continue
+        fields = [layouts.field(k) for k in document]
+        yield source.line, layouts.gather(fields, [_flat(v) for v in document.values()])
+
+
+def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
+    yield from first
+    yield from rest
+
+
+def _flat(value):
+    return "|".join(str(v) for v in value) if isinstance(value, list) else value

@@ -1,0 +1,163 @@
+"""The search indexes of the registration store, per database vendor.
+
+Django's portable indexes cannot say ``lower(col) text_pattern_ops`` nor build an FTS5
+table, so the migration runs this SQL, each statement only on its own vendor (a no-op
+elsewhere). Both vendors get a B-tree on ``lower(col)`` for exact and prefix matches;
+wildcards anywhere use pg_trgm GIN indexes on PostgreSQL and, on SQLite, an FTS5 table
+with the trigram tokenizer kept in step with ``jobs_registration`` by triggers.
+"""
+
+from __future__ import annotations
+
+from django.db import migrations
+
+TABLE = "jobs_registration"
+FTS_TABLE = "jobs_registration_fts"
+# Exact and prefix matches on lower(col).
+BTREE = ("tld", "registrar_name", "registrar_iana_id", "registrant_name", "registrant_company",
+         "registrant_email", "registrant_phone", "registrant_country", "registrant_city")
+# Wildcards anywhere (infix): a trigram index. ``domain`` and the lists are stored lower-case.
+# Each one costs import speed, so only the pivots investigators make: registrars and
+# statuses are few distinct values (prefix search and a scan serve them).
+TRIGRAM = ("domain", "registrant_name", "registrant_company", "registrant_email",
+           "name_servers")
+STORED_LOWER = ("domain", "name_servers", "statuses")
+
+
+def expression(column: str) -> str:
+    return column if column in STORED_LOWER else f"lower({column})"
+
+
+class VendorSQL(migrations.RunSQL):
+    """RunSQL that only runs on one database vendor."""
+
+    def __init__(self, vendor: str, sql, reverse_sql):
+        super().__init__(sql, reverse_sql)
+        self.vendor = vendor
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == self.vendor:
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == self.vendor:
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def deconstruct(self):
+        name, args, kwargs = super().deconstruct()
+        return name, args, {**kwargs, "vendor": self.vendor}
+
+
+def _postgresql() -> list[VendorSQL]:
+    ops = [VendorSQL("postgresql", "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                     migrations.RunSQL.noop),
+           VendorSQL("postgresql", f"CREATE INDEX registration_domain_pattern ON {TABLE} "
+                                   "(domain text_pattern_ops)",
+                     "DROP INDEX registration_domain_pattern")]
+    for column in BTREE:
+        ops.append(VendorSQL(
+            "postgresql",
+            f"CREATE INDEX registration_{column}_lower ON {TABLE} "
+            f"(lower({column}) text_pattern_ops)",
+            f"DROP INDEX registration_{column}_lower"))
+    for column in TRIGRAM:
+        ops.append(VendorSQL(
+            "postgresql",
+            f"CREATE INDEX registration_{column}_trgm ON {TABLE} "
+            f"USING gin ({expression(column)} gin_trgm_ops)",
+            f"DROP INDEX registration_{column}_trgm"))
+    return ops
+
+
+def _sqlite() -> list[VendorSQL]:
+    ops = [VendorSQL("sqlite", f"CREATE INDEX registration_domain_plain ON {TABLE} (domain)",
+                     "DROP INDEX registration_domain_plain")]
+    for column in BTREE:
+        ops.append(VendorSQL(
+            "sqlite", f"CREATE INDEX registration_{column}_lower ON {TABLE} (lower({column}))",
+            f"DROP INDEX registration_{column}_lower"))
+    columns = ", ".join(TRIGRAM)
+    new = ", ".join(f"new.{c}" for c in TRIGRAM)
+    old = ", ".join(f"old.{c}" for c in TRIGRAM)
+    delete = (f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {columns}) "
+              f"VALUES ('delete', old.id, {old});")
+    insert = f"INSERT INTO {FTS_TABLE}(rowid, {columns}) VALUES (new.id, {new});"
+    ops += [
+        VendorSQL("sqlite", f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({columns}, "
+                            f"content='{TABLE}', content_rowid='id', tokenize='trigram')",
+                  f"DROP TABLE {FTS_TABLE}"),
+        VendorSQL("sqlite", f"CREATE TRIGGER registration_fts_ai AFTER INSERT ON {TABLE} "
+                            f"BEGIN {insert} END", "DROP TRIGGER registration_fts_ai"),
+        VendorSQL("sqlite", f"CREATE TRIGGER registration_fts_ad AFTER DELETE ON {TABLE} "
+                            f"BEGIN {delete} END", "DROP TRIGGER registration_fts_ad"),
+        VendorSQL("sqlite", f"CREATE TRIGGER registration_fts_au AFTER UPDATE OF {columns} "
+                            f"ON {TABLE} BEGIN {delete} {insert} END",
+                  "DROP TRIGGER registration_fts_au"),
+    ]
+    return ops
+
+
+def operations() -> list[VendorSQL]:
+    return [*_postgresql(), *_sqlite()]
+
+
+# --- set aside during a bulk load --------------------------------------------------------
+# Building an index once over a loaded table is many times faster than updating it row by
+# row; the unique indexes stay (the upsert needs them). Names match the migration's.
+
+DATE_INDEXES = {"registration_created": "created_date", "registration_updated": "updated_date",
+                "registration_expiry": "expiry_date"}
+FTS_TRIGGERS = ("registration_fts_ai", "registration_fts_ad", "registration_fts_au")
+
+
+def deferrable(vendor: str) -> list[tuple[str, str]]:
+    """(name, CREATE ... IF NOT EXISTS) of every index a bulk load may set aside."""
+    found = [(name, f"CREATE INDEX IF NOT EXISTS {name} ON {TABLE} ({column})")
+             for name, column in DATE_INDEXES.items()]
+    pattern = " text_pattern_ops" if vendor == "postgresql" else ""
+    found += [(f"registration_{c}_lower",
+               f"CREATE INDEX IF NOT EXISTS registration_{c}_lower ON {TABLE} "
+               f"(lower({c}){pattern})") for c in BTREE]
+    if vendor == "postgresql":
+        found += [(f"registration_{c}_trgm",
+                   f"CREATE INDEX IF NOT EXISTS registration_{c}_trgm ON {TABLE} "
+                   f"USING gin ({expression(c)} gin_trgm_ops)") for c in TRIGRAM]
+    return found
+
+
+def _index_names(cursor, vendor: str) -> set[str]:
+    if vendor == "postgresql":
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [TABLE])
+    else:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s",
+                       [TABLE])
+    return {row[0] for row in cursor.fetchall()}
+
+
+def search_indexes_drop(cursor, vendor: str) -> None:
+    for name, _create in deferrable(vendor):
+        cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    if vendor == "sqlite":
+        for trigger in FTS_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+
+
+def search_indexes_create(cursor, vendor: str, *, analyze: bool = True) -> None:
+    """Build what ``search_indexes_drop`` set aside; harmless when nothing is missing."""
+    existing = _index_names(cursor, vendor)
+    missing = [create for name, create in deferrable(vendor) if name not in existing]
+    if missing and vendor == "postgresql":
+        # Inside a transaction, deferred foreign-key checks would forbid CREATE INDEX.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+    for create in missing:
+        cursor.execute(create)
+    if vendor == "sqlite":
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                       "AND name = %s", [FTS_TRIGGERS[0]])
+        if not cursor.fetchone()[0]:
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+            for operation in _sqlite()[-3:]:
+                cursor.execute(operation.sql)
+    if analyze:   # the planner needs to know the table grew
+        cursor.execute(f"ANALYZE {TABLE}")

@@ -1,0 +1,76 @@
+"""Searches against the store: each query class, case, wildcards, paging, visibility."""
+
+import pytest
+
+from jobs.operations.search import finder, query
+from jobs.registrations import normalize
+from jobs.registrations.store import registrations_upsert
+
+
+def found(text, organization_id=None, limit=100, offset=0):
+    page = finder.search(query.parse(text), organization_id=organization_id, limit=limit,
+                         offset=offset)
+    return [r.domain for r in page.records]
+
+
+@pytest.mark.parametrize("text, domains", [
+    ("registrantEmail:john@acme.com", ["acme-login.net", "acme.com"]),
+    ("registrantEmail:JOHN@ACME.COM", ["acme-login.net", "acme.com"]),
+    ("registrantEmail:*@acme.com", ["acme-login.net", "acme.com"]),
+    ("registrantName:john*", ["acme-login.net", "acme.com"]),
+    ("registrantName:j*h*", ["acme-login.net", "acme.com"]),
+    ("registrantCompany:*corp*", ["acme-login.net", "acme.com", "globex.org"]),
+    ('registrantCompany:"Acme Corp"', ["acme.com"]),
+    ("registrantCompany:*ation", ["acme-login.net", "globex.org"]),
+    ("nameServer:ns1.acme-dns.net", ["acme-login.net", "acme.com"]),
+    ("nameServer:ns2.acme-dns.net", ["acme.com"]),
+    ("nameServer:*.cloudflare.com", ["globex.org"]),
+    ("ns:dns1.cloudflare.com registrarName:godaddy*", ["globex.org"]),
+    ("domainStatus:clienthold", ["acme-login.net"]),
+    ("registrarIanaId:146", ["acme.com"]),
+    ("tld:net", ["acme-login.net"]),
+    ("acme*", ["acme-login.net", "acme.com"]),
+    ("*.org", ["globex.org"]),
+    ("registrantCountry:us registrantCity:austin", ["acme.com"]),
+    ("registrantPhone:+1.555*", ["acme.com"]),
+    ("createdDate:2019-01-01", ["globex.org"]),
+    ("createdAfter:2020-01-01", ["acme-login.net", "private.io"]),
+    ("createdAfter:2015-01-01 createdBefore:2019-01-01", ["acme.com", "globex.org"]),
+    ("expiryBefore:2025-01-01", ["acme-login.net", "globex.org"]),
+    ("registrantName:redacted*", []),
+    ("registrantEmail:*privacy*", ["private.io"]),
+    ("registrantCompany:100%", []),
+    ("registrantCompany:a_me*", []),
+])
+def test_query_classes(records, text, domains):
+    assert found(text) == domains
+
+
+def test_paging_and_totals(records):
+    terms = query.parse("createdAfter:2000-01-01")
+    page = finder.search(terms, organization_id=None, limit=2, offset=2)
+    assert [r.domain for r in page.records] == ["globex.org", "private.io"]
+    assert (page.total, page.estimated) == (4, False)
+
+
+def test_total_past_the_bound_is_flagged_estimated(records, monkeypatch):
+    monkeypatch.setattr(finder, "COUNT_BOUND", 2)
+    page = finder.search(query.parse("createdAfter:2000-01-01"), organization_id=None,
+                         limit=1, offset=0)
+    assert page.estimated and page.total >= 3
+
+
+def test_job_learned_records_are_visible_only_to_their_organization(records, org, other_org):
+    registrations_upsert([normalize.record({"domain": "secret.com", "registrantEmail":
+                                            "john@acme.com"})],
+                         organization_id=org.pk, source="whois")
+    text = "registrantEmail:john@acme.com"
+    assert found(text, org.pk) == ["acme-login.net", "acme.com", "secret.com"]
+    assert found(text, other_org.pk) == ["acme-login.net", "acme.com"]
+    assert finder.sharing("registrantEmail", "john@acme.com", org.pk) == 3
+
+
+def test_proxy_email_is_flagged(records):
+    page = finder.search(query.parse("private.io"), organization_id=None, limit=1, offset=0)
+    record = page.records[0]
+    assert record.email_proxy and record.registrant_name == ""
