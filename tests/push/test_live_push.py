@@ -14,7 +14,10 @@ from tests.factories import OrganizationFactory, api_key_with_raw
 from tests.push.helpers import complete, running_job
 from tests.push.sse import events
 
-pytestmark = pytest.mark.e2e
+# These tests move hand-made "running" jobs themselves; the live worker's reaper must not
+# take them back as lost while a slow machine answers.
+QUIET_REAPER = {"JOB_LOST_AFTER_SECONDS": "600"}
+pytestmark = [pytest.mark.e2e, pytest.mark.live_env(**QUIET_REAPER)]
 REDIS_URL = "redis://127.0.0.1:6379/0"
 REDIS_CLUSTER = f"test-push-{uuid.uuid4().hex[:10]}"
 
@@ -76,7 +79,7 @@ def test_long_poll_wakes_on_a_move_database_broker(caller):
     assert woke_promptly(latencies), latencies
 
 
-@pytest.mark.live_env(REDIS_URL=REDIS_URL, Q_CLUSTER_NAME=REDIS_CLUSTER)
+@pytest.mark.live_env(REDIS_URL=REDIS_URL, Q_CLUSTER_NAME=REDIS_CLUSTER, **QUIET_REAPER)
 def test_long_poll_wakes_on_a_move_redis(caller, redis_moves):
     latencies = long_poll_latencies(caller)
     assert woke_promptly(latencies), latencies
@@ -98,7 +101,7 @@ def test_long_poll_on_an_ended_job_answers_at_once(caller):
     assert response.json()["status"] == "COMPLETED"
 
 
-@pytest.mark.live_env(PUSH_MAX_WAITERS="1")
+@pytest.mark.live_env(PUSH_MAX_WAITERS="1", **QUIET_REAPER)
 def test_waiting_requests_are_bounded(caller, live_service):
     jobs = [running_job(caller.org) for _ in range(2)]
     # Two web processes: hold one waiter in each, then the next is refused by either.
@@ -160,7 +163,7 @@ def test_stream_resumes_after_last_event_id(caller):
     assert same.status_code == 200 and "event: result" in same.text
 
 
-@pytest.mark.live_env(REDIS_URL=REDIS_URL, Q_CLUSTER_NAME=REDIS_CLUSTER)
+@pytest.mark.live_env(REDIS_URL=REDIS_URL, Q_CLUSTER_NAME=REDIS_CLUSTER, **QUIET_REAPER)
 def test_stream_with_redis(caller, redis_moves):
     job = running_job(caller.org)
     threading.Timer(0.5, lambda: complete(job)).start()
