@@ -188,6 +188,8 @@ JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2, minimum=1)
 # makes a duplicate harmless); with the database broker job and queue row are one commit.
 JOB_PENDING_RESEND_SECONDS = env_int("JOB_PENDING_RESEND_SECONDS", 900, minimum=10)
 # Per-type overrides of each operation's own timeout, "type=seconds,...".
+# How long a port scan waits for one open port's banner (milliseconds).
+PORT_BANNER_TIMEOUT_MS = env_int("PORT_BANNER_TIMEOUT_MS", 2000, minimum=100)
 # At most one progress step every this many seconds goes into a job's timeline.
 TIMELINE_PROGRESS_SECONDS = env_int("TIMELINE_PROGRESS_SECONDS", 5, minimum=1)
 JOB_TIMEOUTS = {k: v[0] for k, v in env_limits("JOB_TIMEOUTS", "").items()}

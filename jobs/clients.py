@@ -56,4 +56,5 @@ def tls(**options: Any) -> TlsClient:
 
 def ports(**options: Any) -> PortScanner:
     options.setdefault("policy", target_policy())
+    options.setdefault("banner_timeout", settings.PORT_BANNER_TIMEOUT_MS / 1000)
     return PortScanner(**options)

@@ -15,6 +15,9 @@ JOB_OPERATIONS_EXTRA = {
 Q_CLUSTER = {**Q_CLUSTER, "sync": env_bool("TEST_Q_SYNC", True)}
 TEMPLATES = [{**TEMPLATES[0],  # noqa: F405
               "DIRS": [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "support" / "templates"]}]  # noqa: F405
+# The test servers answer in microseconds, but a loaded 2-core machine running the suite
+# in parallel may take seconds to schedule them: give banners room (behaviour is the same).
+PORT_BANNER_TIMEOUT_MS = 8000
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # No collectstatic in tests: serve and resolve static files straight from static/.
 STORAGES = {**STORAGES, "staticfiles": {  # noqa: F405

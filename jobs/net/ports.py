@@ -159,11 +159,13 @@ class PortScanner:
     timeout: float = 1.0
     concurrency: int = 2000
     banners: bool = True
+    banner_timeout: float = 2.0
 
     async def scan(self, address: str, ports: Sequence[int] | None = None, *,
                    deadline: float | None = None) -> PortScan:  # fmt: skip
         return await scan(address, ports, timeout=self.timeout, concurrency=self.concurrency,
-                          banners=self.banners, deadline=deadline, policy=self.policy)
+                          banners=self.banners, banner_timeout=self.banner_timeout,
+                          deadline=deadline, policy=self.policy)
 
 
 async def _connect_in_thread(ip, ports, timeout, concurrency, deadline) -> tuple[list[int], bool]:

