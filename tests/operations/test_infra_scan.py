@@ -561,7 +561,7 @@ def test_a_module_out_of_time_is_recorded(dns_zone, tcp_listeners):
     result = run(Params(domain="example.test", type="ssl", sslPort=quiet.port),
                  make_test_context(timeout=core.FINISH_RESERVE + 1.5))  # fmt: skip
     assert result["modules"]["ssl"] == {"error": "the module ran out of time"}
-    assert time.monotonic() - started < 4
+    assert time.monotonic() - started < 10  # the job's limit, not the TLS wait
 
 
 def run(params, ctx):
