@@ -9,9 +9,10 @@ test suite's dnslib DNS zone, HTTP page and WHOIS servers).
 Submitters POST jobs (each with an ``Idempotency-Key``, retried until ``202``) at a steady
 rate. Meanwhile a driver SIGKILLs the worker process running a random PROCESSING job (its
 pid is in the job's worker token, checked to be below one of our clusters) every few
-seconds, restarts the web server once, shuts Redis down (SHUTDOWN NOSAVE: the queued
-tasks are gone) and starts it again once, and stops one cluster with SIGTERM (its jobs
-are handed back) and starts it again. Then it waits for the queue to drain and checks:
+seconds (``--kill-idle``: idle workers too), restarts the web server once, shuts Redis
+down (SHUTDOWN NOSAVE: the queued tasks are gone) and starts it again once, and stops
+one cluster with SIGTERM to its main process (its jobs are handed back) and starts it
+again. Then it waits for the queue to drain and checks:
 every job terminal, none lost, no duplicate, none completed twice (``completed`` events
 per job), ``WORKER_LOST`` only after ``JOB_MAX_ATTEMPTS`` claims.
 
@@ -131,17 +132,22 @@ class Submitter:
 class Driver:
     """The faults: kills on a clock, and three one-off restarts at fixed points."""
 
-    def __init__(self, bench: Bench, redis: PrivateRedis, web_port: int, rng: random.Random):
+    def __init__(self, bench: Bench, redis: PrivateRedis, web_port: int, rng: random.Random,
+                 kill_idle: bool = False):
         self.bench, self.redis, self.web_port, self.rng = bench, redis, web_port, rng
+        self.kill_idle = kill_idle
         self.web = start_asgi(bench, web_port)
         self.clusters = [bench.start_worker(), bench.start_worker()]
         self.kills: list[tuple[float, str]] = []
         self.log: list[str] = []
 
     def kill_one(self) -> bool:
-        """SIGKILL a random worker process of ours: half the time the one running a random
-        PROCESSING job (most jobs take well under a second, so one is not always there),
-        otherwise any live worker that claimed a job lately, busy or idle."""
+        """SIGKILL the worker process running a random PROCESSING job, if it is ours.
+
+        With ``--kill-idle``, half the kills hit any live worker that claimed a job lately,
+        busy or idle. An idle django-q2 worker waits in ``task_queue.get()`` holding the
+        queue's read lock; killed there, it takes the lock with it and every other worker
+        of its cluster blocks for good (measured: see bench/README.md)."""
         from django.utils import timezone
 
         from jobs.models import Job, JobEvent, JobStatus
@@ -154,7 +160,7 @@ class Driver:
         recent = JobEvent.objects.filter(
             type="claimed", at__gte=timezone.now() - timezone.timedelta(seconds=60))
         by_pid = {int(token.split(":")[1]): job_type for token, job_type in running}
-        if not by_pid or self.rng.random() < 0.5:
+        if self.kill_idle and self.rng.random() < 0.5:
             for data in recent.values_list("data", flat=True):
                 pid = int(data.get("worker", "x:0:").split(":")[1])
                 by_pid.setdefault(pid, "(idle or other)")
@@ -205,6 +211,8 @@ def parse(argv) -> argparse.Namespace:
     parser.add_argument("--kill-every", type=float, default=3.0, help="seconds between kills")
     parser.add_argument("--quick", action="store_true", help="300 jobs, a kill every 2 s")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--kill-idle", action="store_true",
+                        help="also kill idle workers (wedges django-q2's task queue)")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     if args.quick:
@@ -246,7 +254,7 @@ def main(argv=None) -> int:
     org = organization_get_or_create(name="soak")
     _key, raw_key = api_key_create(organization=org, name="soak")
     web_port = free_port()
-    driver = Driver(bench, redis, web_port, rng)
+    driver = Driver(bench, redis, web_port, rng, args.kill_idle)
     plan, types = plan_jobs(rng, job_mix(targets["http"]), args.jobs)
     submit_time = args.jobs / args.rate
     hard_deadline = time.monotonic() + submit_time + 300
@@ -262,7 +270,7 @@ def main(argv=None) -> int:
             if driver.kill_one():
                 next_kill = time.monotonic() + rng.uniform(0.5, 1.5) * args.kill_every
             else:
-                next_kill = time.monotonic() + 0.05  # no job running just now
+                next_kill = time.monotonic() + 0.02  # no job running just now
         time.sleep(0.02)
     submitted_at = time.monotonic()
     print(f"  {len(submitter.accepted)} jobs accepted in {submitted_at - submitter.started:.0f} s, "
