@@ -111,13 +111,18 @@ SQLITE_OPTIONS = {
 }
 
 DATABASE_URL = env_str("DATABASE_URL")
+# Persistent connections for the workers and WSGI threads. The ASGI web server sets 0
+# (config/asgi.py): there each request runs in a thread of its own, so a kept connection
+# is never reused and hundreds of clients exhaust PostgreSQL's max_connections.
+DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 600, minimum=0)
 if DATABASE_URL:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE,
+                                conn_health_checks=True)
 else:
     _db = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(BASE_DIR / "db.sqlite3"),
-        "CONN_MAX_AGE": 600,
+        "CONN_MAX_AGE": DB_CONN_MAX_AGE,
     }
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)

@@ -380,9 +380,12 @@ def jobs_reap(*, now=None, dead_workers: Collection[str] = ()) -> dict[str, list
 
 
 def _resend_stale_pending(now) -> list[str]:
+    # A job the reaper released (PROCESSING, no worker) waits for its message like a
+    # PENDING one: if the broker lost that message (a restart without persistence), the
+    # job would otherwise sit there until its deadline.
+    waiting = Q(status=JobStatus.PENDING) | Q(status=JobStatus.PROCESSING, worker="")
     stale = Job.objects.filter(
-        status=JobStatus.PENDING,
-        updated_at__lt=now - timedelta(seconds=settings.JOB_PENDING_RESEND_SECONDS))
+        waiting, updated_at__lt=now - timedelta(seconds=settings.JOB_PENDING_RESEND_SECONDS))
     resent = []
     for job_id, job_type in stale.values_list("pk", "type")[:1000]:
         # Touching updated_at first means each job is resent at most once per period,

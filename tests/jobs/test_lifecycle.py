@@ -253,6 +253,18 @@ def test_reaper_resends_stale_pending_jobs_when_the_broker_is_elsewhere(db, sett
     assert lifecycle.jobs_reap()["resent"] == []
 
 
+def test_reaper_resends_a_released_job_whose_message_was_lost(db, settings):
+    # Released by the reaper (PROCESSING, no worker), then the broker lost its message.
+    settings.JOB_PENDING_RESEND_SECONDS = 60
+    job = JobFactory()
+    claim(job, timeout=60)
+    Job.objects.filter(pk=job.pk).update(
+        worker="", updated_at=timezone.now() - timedelta(minutes=5),
+        heartbeat_at=timezone.now() - timedelta(minutes=5))
+    assert lifecycle.jobs_reap()["resent"] == [str(job.pk)]
+    assert status(job) == JobStatus.COMPLETED  # ran inline
+
+
 def test_reaper_does_not_resend_with_the_database_broker(db, settings):
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False, "orm": "default"}
     job = JobFactory()
