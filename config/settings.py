@@ -217,8 +217,9 @@ MAP_HUB_DEGREE = env_int("MAP_HUB_DEGREE", 50, minimum=1)
 MAP_CONCURRENCY = env_int("MAP_CONCURRENCY", 50, minimum=1)
 MAP_TLS_PORT = env_int("MAP_TLS_PORT", 443, minimum=1)
 # Offline network data (all optional). GEOIP_DIR: a folder of MaxMind / DB-IP .mmdb files
-# (ASN, country) used by maps and enrichment instead of the data shipped in packages; RPKI_VRP_PATH / RPKI_VRP_URL: a VRP set (rpki-client or
-# Routinator JSON); REPUTATION_LISTS: "name=path-or-url,..." block lists to match against.
+# (ASN, country) used by maps and enrichment instead of the data shipped in packages;
+# RPKI_VRP_PATH / RPKI_VRP_URL: a VRP set (rpki-client or Routinator JSON);
+# REPUTATION_LISTS: "name=path-or-url,..." block lists to match against.
 GEOIP_DIR = env_str("GEOIP_DIR")
 IPDATA_CACHE_DIR = Path(env_str("IPDATA_CACHE_DIR", str(VAR_DIR / "ipdata")))
 RPKI_VRP_PATH = env_str("RPKI_VRP_PATH")
