@@ -52,8 +52,9 @@ class Load:
         self.base, self.pollers, self.rate, self.duration = base, pollers, rate, duration
         self.client = httpx.AsyncClient(
             base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30,
-            limits=httpx.Limits(max_connections=pollers + 100,
-                                max_keepalive_connections=pollers + 100))
+            # No keep-alive: with hundreds of pooled connections that the server closes
+            # when idle, the client's pool stalled (connections left in CLOSE-WAIT).
+            limits=httpx.Limits(max_connections=pollers + 100, max_keepalive_connections=0))
         self.latency: dict[str, list[float]] = collections.defaultdict(list)
         self.errors: collections.Counter = collections.Counter()
         self.todo: collections.deque = collections.deque()
@@ -110,8 +111,8 @@ class Load:
 
         started = time.perf_counter()
         try:
-            answer = await self.client.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
+            answer = await asyncio.wait_for(self.client.request(method, path, **kwargs), 30)
+        except (httpx.HTTPError, TimeoutError) as exc:
             self.errors[(name, type(exc).__name__)] += 1
             return None
         self.latency[name].append(time.perf_counter() - started)

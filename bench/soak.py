@@ -353,9 +353,9 @@ def print_report(args, report, driver, submitter, drained, drain_time, load_befo
     statuses = ("COMPLETED", "FAILED", "CANCELLED", "PENDING", "PROCESSING")
     kinds = sorted({t for t, _ in report["by_type"]})
     rows = [[kind, *[report["by_type"][(kind, s)] for s in statuses],
-             sum(1 for t, _ in driver.kills if t == kind)] for kind in kinds]
+             sum(1 for _, t in driver.kills if t == kind)] for kind in kinds]
     rows.append(["(idle or other)", *[""] * len(statuses),
-                 sum(1 for t, _ in driver.kills if t == "(idle or other)")])
+                 sum(1 for _, t in driver.kills if t == "(idle or other)")])
     rows.append(["all", *[sum(report["by_type"][(k, s)] for k in kinds) for s in statuses],
                  len(driver.kills)])
     print(table(["job type", *statuses, "kills"], rows))
