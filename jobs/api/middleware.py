@@ -23,6 +23,18 @@ _PLAIN = {
 }
 
 
+OUTAGE_RETRY_AFTER = 5
+
+
+def _is_outage(exc: Exception) -> bool:
+    from django.db import InterfaceError, OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return isinstance(exc, OperationalError | InterfaceError | RedisConnectionError
+                      | RedisTimeoutError)
+
+
 def _is_json(response) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
 
@@ -58,6 +70,15 @@ class ApiErrorMiddleware:
             return error_response(request, 413, "The request body is too large.")
         if isinstance(exc, Http404):
             return error_response(request, 404, "Not found.")
+        if _is_outage(exc):
+            # The database or the broker did not answer (a restart, a failover): nothing
+            # was accepted, and a retry soon will most likely go through.
+            log.warning("%s on %s %s (trace %s): %s", type(exc).__name__, request.method,
+                        request.path, getattr(request, "trace_id", "-"), exc)
+            return error_response(request, 503, "The service is briefly unavailable; "
+                                  "nothing was changed. Try again shortly.",
+                                  headers={"Retry-After": str(OUTAGE_RETRY_AFTER)},
+                                  extra={"retryAfter": OUTAGE_RETRY_AFTER})
         log.exception("unhandled error on %s %s (trace %s)", request.method, request.path,
                       getattr(request, "trace_id", "-"))
         return error_response(request, 500, "Something went wrong on our side. "

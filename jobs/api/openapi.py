@@ -19,6 +19,7 @@ ERRORS = {
     "413": "Body too large",
     "415": "Body is not JSON",
     "429": "Rate limited",
+    "503": "The database or the broker is briefly unavailable (see Retry-After)",
 }
 
 
@@ -80,7 +81,7 @@ def build_document() -> dict:
             "requestBody": {"required": True,
                             "content": {"application/json": {"schema": body[model]}}},
             "responses": {"202": _json(schemas.SubmitResponse, "Job accepted"),
-                          **_errors("400", "401", "409", "413", "415", "429")},
+                          **_errors("400", "401", "409", "413", "415", "429", "503")},
             "callbacks": {"jobEnded": CALLBACK},
         }}
     paths["/v1/ops/jobs/{jobId}"] = {"get": {
