@@ -52,13 +52,17 @@ def invalid(details: dict[str, list[str]], error: str = "validation_error") -> A
     return ApiError(400, f"{field}: {messages[0]}", error=error, details=details)
 
 
+# Past any real list; and a bigger number would not fit the database's integers.
+MAX_OFFSET = 1_000_000_000
+
+
 class JobListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     status: JobStatus | None = None
     type: str | None = None
     limit: int = Field(50, ge=1, le=100)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
     @field_validator("status", mode="before")
     @classmethod
@@ -73,9 +77,16 @@ class JobListQuery(BaseModel):
         return value
 
 
+LIST_PARAMETERS = ("status", "type", "limit", "offset")
+
+
 def list_query(request) -> JobListQuery:
     # An empty value (``?status=&type=``) means "no filter", as the published clients send.
-    data = {key: request.GET[key] for key in ("status", "type", "limit", "offset")
+    repeated = {key: ["given more than once"] for key in LIST_PARAMETERS
+                if len(request.GET.getlist(key)) > 1}
+    if repeated:
+        raise invalid(repeated)
+    data = {key: request.GET[key] for key in LIST_PARAMETERS
             if request.GET.get(key, "") != ""}
     return validate(JobListQuery, data)
 

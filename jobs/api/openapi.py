@@ -8,6 +8,7 @@ from django.http import JsonResponse
 from pydantic.json_schema import models_json_schema
 
 from jobs.api import schemas
+from jobs.api.inputs import MAX_OFFSET
 from jobs.operations import specs
 
 REF = "#/components/schemas/{model}"
@@ -112,7 +113,8 @@ def build_document() -> dict:
             {"name": "limit", "in": "query",
              "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
             {"name": "offset", "in": "query",
-             "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET,
+                        "default": 0}}],
         "responses": {"200": _json(schemas.JobList, "A page of jobs"),
                       **_errors("400", "401", "429")}}}
     paths["/v1/ops/jobs/{jobId}/cancel"] = {"post": {

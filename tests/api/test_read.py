@@ -224,3 +224,10 @@ def test_openapi_document(client, db):
     assert "/v1/ops/jobs/list" in doc["paths"]
     schemas = doc["components"]["schemas"]
     assert {"Job", "JobList", "AsyncJob", "ErrorEnvelope", "SubmitResponse"} <= set(schemas)
+
+
+@pytest.mark.parametrize("query", ["limit=5&limit=7", "offset=1155975561649321908541325312",
+                                   "status=PENDING&status=FAILED"])
+def test_list_refuses_repeated_and_oversized_parameters(api, query):
+    response = api.get(f"/v1/ops/jobs/list?{query}")
+    assert response.status_code == 400 and response.json()["error"] == "validation_error"
