@@ -54,6 +54,12 @@ def _named_model(job_type: str, suffix: str, model):
     return type(name, (model,), {"__doc__": model.__doc__, "__module__": model.__module__})
 
 
+def _or_empty(schema: dict) -> dict:
+    """A query parameter the published clients may send empty (``?limit=``): no value."""
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}],
+            "description": "An empty value means the default."}
+
+
 @cache
 def build_document() -> dict:
     submits = list(_submit_operations())
@@ -110,11 +116,10 @@ def build_document() -> dict:
         "parameters": [
             {"name": "status", "in": "query", "schema": {"type": "string"}},
             {"name": "type", "in": "query", "schema": {"type": "string"}},
-            {"name": "limit", "in": "query",
-             "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
-            {"name": "offset", "in": "query",
-             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET,
-                        "default": 0}}],
+            {"name": "limit", "in": "query", "schema": _or_empty(
+                {"type": "integer", "minimum": 1, "maximum": 100, "default": 50})},
+            {"name": "offset", "in": "query", "schema": _or_empty(
+                {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0})}],
         "responses": {"200": _json(schemas.JobList, "A page of jobs"),
                       **_errors("400", "401", "429")}}}
     paths["/v1/ops/jobs/{jobId}/cancel"] = {"post": {
