@@ -11,6 +11,7 @@ from jobs import lifecycle
 from jobs.models import Job
 from jobs.operations import OperationSpec, get_operation
 from jobs.push.targets import callback_problem
+from jobs.validation import validation_details
 
 
 class SubmissionInvalid(Exception):
@@ -22,17 +23,6 @@ class SubmissionInvalid(Exception):
         self.details = details
         self.error = error
         self.message = str(self)
-
-
-def validation_details(exc: ValidationError) -> dict[str, list[str]]:
-    details: dict[str, list[str]] = {}
-    for err in exc.errors(include_url=False, include_context=False, include_input=False):
-        field = ".".join(str(part) for part in err["loc"]) or "body"
-        message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown field"
-        details.setdefault(field, []).append(message)
-    return details
 
 
 def params_validate(job_type: str, data: dict[str, Any]) -> tuple[OperationSpec, BaseModel]:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from jobs.api.errors import ApiError
 from jobs.models import JobStatus
 from jobs.operations import known_types
-from jobs.submission import validation_details
+from jobs.validation import validation_details
 
 JSON_TYPES = ("application/json",)
 

@@ -8,6 +8,7 @@ from django.http import JsonResponse
 from pydantic.json_schema import models_json_schema
 
 from jobs.api import schemas
+from jobs.api.decorators import allow_methods
 from jobs.api.inputs import MAX_OFFSET
 from jobs.operations import specs
 
@@ -206,7 +207,6 @@ def _document_results(schemas_: dict, result_refs: list[dict]) -> None:
 
 
 def openapi_view(request):
-    from jobs.api.views import allow_methods
 
     @allow_methods("GET")
     def view(request):

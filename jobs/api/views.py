@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from functools import wraps
 
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -12,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from jobs import lifecycle
 from jobs.api import deepidv, formats, push, whisper
 from jobs.api.auth import INVALID_KEY, caller_and_job, require_api_key, required_key
+from jobs.api.decorators import allow_methods
 from jobs.api.errors import ApiError
 from jobs.api.inputs import list_query, read_json_object
 from jobs.api.ratelimit import check_rate, rate_states
@@ -19,23 +19,6 @@ from jobs.models import TERMINAL_STATES, Job
 from jobs.submission import SubmissionInvalid, job_start
 
 POLL_SECONDS = {"PENDING": 2, "PROCESSING": 2}
-
-
-def allow_methods(*methods: str):
-    allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.method not in allowed:
-                raise ApiError(405, f"{request.method} is not allowed here; use "
-                                    f"{', '.join(sorted(allowed))}.",
-                               headers={"Allow": ", ".join(sorted(allowed))})
-            return view(request, *args, **kwargs)
-
-        return csrf_exempt(wrapper)
-
-    return decorator
 
 
 def _job_id(raw: str) -> uuid.UUID | None:

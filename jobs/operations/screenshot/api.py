@@ -6,16 +6,15 @@ snake_case, as the published client expects. Another organization's schedule is 
 
 from __future__ import annotations
 
-import json
-from functools import wraps
 from urllib.parse import urlsplit
 
 from django.http import FileResponse, Http404, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 
 from jobs.api.auth import require_api_key
+from jobs.api.decorators import allow_methods
 from jobs.api.errors import ApiError
 from jobs.api.formats import iso
+from jobs.api.inputs import read_json_object
 from jobs.api.ratelimit import check_rate
 from jobs.api.whisper import status_url, submitted
 from jobs.models import ScreenshotCapture, ScreenshotSchedule
@@ -24,37 +23,6 @@ from jobs.operations.screenshot import schedules, store
 
 HISTORY_LIMIT = 50
 HISTORY_MAX = 1000
-
-
-def methods(*allowed: str):
-    allowed_set = set(allowed) | ({"HEAD"} if "GET" in allowed else set())
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.method not in allowed_set:
-                raise ApiError(405, f"{request.method} is not allowed here; use "
-                                    f"{', '.join(sorted(allowed_set))}.",
-                               headers={"Allow": ", ".join(sorted(allowed_set))})
-            return view(request, *args, **kwargs)
-
-        return csrf_exempt(wrapper)
-
-    return decorator
-
-
-def _json_body(request) -> dict:
-    if request.content_type not in ("application/json", ""):
-        raise ApiError(415, "Send the body as application/json.")
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "The body is not valid JSON.", details={"body": ["not JSON"]}) \
-            from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "The body must be a JSON object.",
-                       details={"body": ["not an object"]})
-    return body
 
 
 def schedule_object(schedule: ScreenshotSchedule) -> dict:
@@ -76,13 +44,13 @@ def schedule_object(schedule: ScreenshotSchedule) -> dict:
     }
 
 
-@methods("POST")
+@allow_methods("POST")
 @require_api_key
 def schedule_create(request):
     caller = request.caller
     try:
         _schedule, job = schedules.schedule_start(
-            organization=caller.organization, data=_json_body(request), username=caller.name,
+            organization=caller.organization, data=read_json_object(request), username=caller.name,
             api_key_id=caller.key_id, source="api",
             before_save=lambda: check_rate(caller.key_id, "screenshots"))
     except starter.StartRefused as exc:
@@ -95,7 +63,7 @@ def schedule_create(request):
     return response
 
 
-@methods("GET")
+@allow_methods("GET")
 @require_api_key
 def schedule_list(request):
     from django.conf import settings
@@ -110,7 +78,7 @@ def schedule_list(request):
     })
 
 
-@methods("GET", "DELETE")
+@allow_methods("GET", "DELETE")
 @require_api_key
 def schedule_detail(request, schedule_id: str):
     org_id = request.caller.organization_id
@@ -126,7 +94,7 @@ def schedule_detail(request, schedule_id: str):
     return JsonResponse(schedule_object(schedule))
 
 
-@methods("DELETE")
+@allow_methods("DELETE")
 @require_api_key
 def history_clear(request, schedule_id: str):
     check_rate(request.caller.key_id, "other")
@@ -136,7 +104,7 @@ def history_clear(request, schedule_id: str):
     return JsonResponse({"success": True, "message": "History cleared", "deleted": deleted})
 
 
-@methods("GET")
+@allow_methods("GET")
 @require_api_key
 def history(request):
     check_rate(request.caller.key_id, "reads")
