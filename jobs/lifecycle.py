@@ -239,9 +239,10 @@ def job_is_active(*, job_id, worker: str) -> bool:
     return _mine(job_id, worker).exists()
 
 
-def job_complete(*, job_id, worker: str, result: Any) -> bool:
-    """Store the result; raises ValueError or TypeError if it is not plain JSON."""
-    encoded = json.dumps(result, allow_nan=False)
+def job_complete(*, job_id, worker: str, result: Any = None, encoded: str | None = None) -> bool:
+    """Store the result (or its JSON text); ValueError or TypeError if it is not plain JSON."""
+    if encoded is None:
+        encoded = json.dumps(result, allow_nan=False)
     now = _now()
     json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     with transaction.atomic(), connection.cursor() as cursor:

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from jobs.observations import ObservationReader
@@ -26,7 +28,7 @@ def enrich(org):
         result = call_run(op.run, params, ctx)
         run.ctx = ctx
         # What the runner stores: the result checked against the published schema.
-        return result_document(get_operation("bulk_enrichment"), result)
+        return json.loads(result_document(get_operation("bulk_enrichment"), result))
 
     return run
 

@@ -4,6 +4,7 @@ a way to run a capture as a real job row (the capture is stored against its job)
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -63,7 +64,7 @@ def capture_job(org):
                          metadata=metadata or {"source": "test"})
         ctx = Context(job_id=str(job.pk), timeout=60, report=lambda *a: True)
         outcome = call_run(spec.run, params, ctx)
-        job.result = result_document(spec, outcome)
+        job.result = json.loads(result_document(spec, outcome))
         job.status = JobStatus.COMPLETED
         job.save()
         return job.result
