@@ -130,7 +130,9 @@ def _secrets(delivery: Delivery, now: datetime) -> list[str]:
 
 
 def _request(delivery: Delivery, now: datetime) -> tuple[str, bytes, dict[str, str]]:
-    body = json.dumps(delivery.payload, separators=(",", ":"))
+    # Sorted keys: PostgreSQL's jsonb keeps no key order, and a delivery sent again must
+    # be the same bytes it was the first time.
+    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
     headers = signing.headers(_secrets(delivery, now), delivery.message_id, now, body)
     headers.update({"Content-Type": "application/json", "Accept": "*/*",
                     "webhook-event": delivery.event})

@@ -4,6 +4,7 @@ the result, zoom, the gallery, compare and schedules, with a real worker doing t
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from jobs.models import Job, JobStatus
 from tests.browser.conftest import LIVE_ENV, screenshot, sign_in
@@ -105,12 +106,13 @@ def test_schedules_page(bank_site, browser, live_service, account, problems):
     page.wait_for_url(f"{base}/screenshots/schedules/")
     assert "every_6_hours" in page.content() and "0 / 10" in page.content()
     page.get_by_role("button", name="Pause").click()
-    assert "paused" in page.locator("table").inner_text()
+    expect(page.locator("table")).to_contain_text("paused")  # waits for the new page
     screenshot(page, "screenshot-schedules")
     phone = problems.watch(browser.new_context(viewport=PHONE).new_page())
     sign_in(phone, base, account)
     phone.goto(f"{base}/screenshots/schedules/")
     screenshot(phone, "screenshot-schedules-phone")
     page.get_by_role("button", name="Resume").click()
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()  # resumed
     page.get_by_role("button", name="Delete").click()
-    assert "No schedules yet." in page.content()
+    expect(page.locator("body")).to_contain_text("No schedules yet.")

@@ -13,6 +13,7 @@ from tests.jobs.test_lifecycle import claim, queued_args
 @pytest.fixture
 def queued(monkeypatch):
     monkeypatch.setattr(Conf, "SYNC", False)  # queue jobs, don't run them here
+    queued_args()  # a broker outside the database (Redis) may hold earlier tests' entries
 
 
 @pytest.fixture

@@ -145,7 +145,10 @@ def test_stream_sends_progress_status_and_result_then_closes(caller):
     names = [name for _id, name, _data in seen]
     assert names[:2] == ["status", "progress"] and names[-1] == "result"
     assert seen[0][2] == {"jobId": str(job.pk), "status": "PROCESSING"}
-    assert [d["current"] for _i, n, d in seen if n == "progress"][:3] == [0, 1, 2]
+    # Each change the stream notices is sent; steps closer together than it looks may
+    # arrive as one (the state is what is sent), never out of order.
+    currents = [d["current"] for _i, n, d in seen if n == "progress"]
+    assert currents[0] == 0 and len(currents) >= 2 and currents == sorted(currents)
     assert ("status", {"jobId": str(job.pk), "status": "COMPLETED"}) in [
         (n, d) for _i, n, d in seen]
     assert seen[-1][2]["result"] == {"n": 7} and seen[-1][2]["status"] == "COMPLETED"
