@@ -71,7 +71,3 @@ class OperationSpec:
     api_urls: Callable[[], list] | None = None
     web_urls: Callable[[], list] | None = None
     periodic: tuple[Periodic, ...] = ()
-
-    @property
-    def categories(self) -> set[str]:
-        return {route.category for route in self.routes}

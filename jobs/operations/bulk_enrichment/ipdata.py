@@ -54,12 +54,6 @@ def lookup(address) -> IpFacts:
     return shipped().lookup(ip)
 
 
-def source_name() -> str:
-    readers = operator_databases()
-    if readers:
-        return "mmdb:" + ",".join(sorted(readers))
-    return "geoip2fast:" + shipped().info
-
 
 # --- the operator's .mmdb files --------------------------------------------------------------
 

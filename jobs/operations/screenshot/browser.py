@@ -74,10 +74,6 @@ class BrowserService:
             future.cancel()
             raise
 
-    def run_sync(self, work, timeout: float | None = None):
-        future = asyncio.run_coroutine_threadsafe(self._run(work), self.loop)
-        return future.result(timeout)
-
     async def _run(self, work):
         if self._slots is None:
             self._slots = asyncio.Semaphore(settings.SCREENSHOT_CONCURRENCY)

@@ -35,11 +35,6 @@ class Stored:
     change: dict | None
 
 
-def job_organization(job_id: str) -> tuple[int, dict]:
-    job = Job.objects.only("organization_id", "metadata").get(pk=job_id)
-    return job.organization_id, job.metadata
-
-
 def capture_save(*, job_id: str, page_url: str, final_url: str, data: bytes, fmt: str,
                  width: int, height: int, phash: str) -> Stored:
     """Store the image and its row; a repeat run of the same job replaces the earlier one."""
