@@ -115,9 +115,21 @@ DATABASE_URL = env_str("DATABASE_URL")
 # (config/asgi.py): there each request runs in a thread of its own, so a kept connection
 # is never reused and hundreds of clients exhaust PostgreSQL's max_connections.
 DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 600, minimum=0)
+# PostgreSQL only: a pool of up to this many connections per process (psycopg_pool),
+# shared by its threads. The ASGI web server turns it on (config/asgi.py): without it,
+# every request opens a connection, and PostgreSQL starts a backend process for each.
+DB_POOL_SIZE = env_int("DB_POOL_SIZE", 0, minimum=0)
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE,
                                 conn_health_checks=True)
+    if DB_POOL_SIZE and _db["ENGINE"] == "django.db.backends.postgresql":
+        # A pooled connection goes back to the pool when a request ends, instead of
+        # being kept by its thread: Django requires CONN_MAX_AGE 0 with a pool.
+        _db["CONN_MAX_AGE"] = 0
+        _db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, DB_POOL_SIZE), "max_size": DB_POOL_SIZE,
+            # Past this wait the request fails as a database outage: 503 + Retry-After.
+            "timeout": 10}
 else:
     _db = {
         "ENGINE": "django.db.backends.sqlite3",

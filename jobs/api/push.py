@@ -50,6 +50,7 @@ def job_long_poll(job, seconds: int):
         return job
     if not watch.waiters.acquire():
         raise _busy("waiting requests")
+    watch.release_pooled()
     try:
         moved = async_to_sync(watch.job_wait)(job.pk, job.updated_at, seconds)
     finally:
@@ -69,7 +70,11 @@ async def job_stream(request, job_id: str):
     if request.method not in ("GET", "HEAD"):
         raise ApiError(405, f"{request.method} is not allowed here; use GET, HEAD.",
                        headers={"Allow": "GET, HEAD"})
-    job = await sync_to_async(_authorized_job)(request, job_id)
+    try:
+        job = await sync_to_async(_authorized_job)(request, job_id)
+    finally:
+        # The stream may stay open for hours: its connection goes back to the pool now.
+        await sync_to_async(watch.release_pooled)()
     last_seen = request.headers.get("Last-Event-ID", "")
     if job.status in TERMINAL_STATES and last_seen == _event_id(job):
         return HttpResponse(status=204)  # already saw the end: 204 stops reconnecting
@@ -114,7 +119,10 @@ def _read(job_id):
     close_old_connections()
     from jobs.models import Job
 
-    return Job.objects.filter(pk=job_id).first()
+    try:
+        return Job.objects.filter(pk=job_id).first()
+    finally:
+        watch.release_pooled()
 
 
 async def _events(job, last_seen: str, ticket):

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from jobs.models import Job
 from jobs.push import notify
@@ -32,8 +32,21 @@ _watchers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def job_versions(ids: list) -> dict[str, datetime]:
     close_old_connections()
-    return {str(pk): updated for pk, updated in
-            Job.objects.filter(pk__in=ids).values_list("pk", "updated_at")}
+    try:
+        return {str(pk): updated for pk, updated in
+                Job.objects.filter(pk__in=ids).values_list("pk", "updated_at")}
+    finally:
+        release_pooled()
+
+
+def release_pooled() -> None:
+    """Gives a pooled connection back now (a no-op without a pool, outside transactions).
+
+    Reads from a thread pool's threads, and a long-poll about to wait, would otherwise
+    keep a pooled connection checked out while doing nothing with it.
+    """
+    if getattr(connection, "pool", None) is not None and not connection.in_atomic_block:
+        connection.close()
 
 
 class Watcher:
