@@ -8,9 +8,11 @@ stepped-down loads, 45 s each (``--quick``: 30 s), stopping at the first step th
 holds (no error, and the queue at the end no deeper than 5 s of submissions).
 
 The job is ``similar_domains`` (``limit`` 10, no DNS): real work through the whole path
-(API, validation, queue, worker, result) that needs no network. Each poller takes the
-oldest job nobody follows, GETs it, sleeps what ``Retry-After`` says and repeats until the
-job is terminal. A sampler counts PENDING and PROCESSING jobs every second.
+(API, validation, queue, worker, result) that needs no network. The load comes from locust
+(``bench/locustfile.py``, headless, in a process of its own, one keep-alive connection per
+user): each poller takes the oldest job nobody follows, GETs it, sleeps what
+``Retry-After`` says and repeats until the job is terminal; submitters together keep the
+submission rate. A sampler counts PENDING and PROCESSING jobs every second.
 
 Writes ``bench/results/load-<date>.txt`` (the report) and ``load-<date>.png`` (queue depth
 over time). Not part of the test suite. Run from the checkout root:
@@ -21,9 +23,10 @@ over time). Not part of the test suite. Run from the checkout root:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import collections
+import csv
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -33,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PYTHON, ROOT, Bench, free_port, load_average, percentile, table  # noqa: E402
+from bench.common import PYTHON, ROOT, Bench, free_port, load_average, table  # noqa: E402
 from bench.faults import PrivateRedis, start_asgi  # noqa: E402
 
 SUBMIT = "/v1/ops/enrichment/similar-domains"
@@ -42,84 +45,43 @@ TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
 RESULTS = ROOT / "bench" / "results"
 
 
-# --- the client ---------------------------------------------------------------------------
+# --- the client: locust, headless, in a process of its own ------------------------------
 
 
-class Load:
-    def __init__(self, base: str, key: str, pollers: int, rate: float, duration: float):
-        import httpx
-
-        self.base, self.pollers, self.rate, self.duration = base, pollers, rate, duration
-        self.client = httpx.AsyncClient(
-            base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30,
-            # No keep-alive: with hundreds of pooled connections that the server closes
-            # when idle, the client's pool stalled (connections left in CLOSE-WAIT).
-            limits=httpx.Limits(max_connections=pollers + 100, max_keepalive_connections=0))
-        self.latency: dict[str, list[float]] = collections.defaultdict(list)
-        self.errors: collections.Counter = collections.Counter()
-        self.todo: collections.deque = collections.deque()
-        self.finished = 0
-        self.stop_at = 0.0
-
-    async def run(self) -> None:
-        self.stop_at = time.monotonic() + self.duration
-        tasks = [asyncio.create_task(self.poller()) for _ in range(self.pollers)]
-        await self.submitter()
-        # Let the pollers follow what is left for a little while, then stop them.
-        await asyncio.sleep(min(15, self.duration / 4))
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await self.client.aclose()
-
-    async def submitter(self) -> None:
-        started, n, pending = time.monotonic(), 0, set()
-        while time.monotonic() < self.stop_at:
-            wait = started + n / self.rate - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            task = asyncio.create_task(self.submit())
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-            n += 1
-        await asyncio.gather(*pending, return_exceptions=True)
-
-    async def submit(self) -> None:
-        answer = await self.request("submit", "POST", SUBMIT, json=BODY,
-                                    headers={"Idempotency-Key": uuid.uuid4().hex})
-        if answer is not None and answer.status_code == 202:
-            self.todo.append(answer.json()["jobId"])
-
-    async def poller(self) -> None:
-        while True:
-            if not self.todo:
-                await asyncio.sleep(0.2)
+def run_locust(base: str, key: str, pollers: int, rate: float, duration: float,
+               workdir: Path) -> dict:
+    """Runs ``bench/locustfile.py`` for ``duration`` seconds; per-endpoint latency and errors."""
+    submitters = max(1, int(rate * 2))
+    prefix = workdir / f"locust-{pollers}-{rate:g}"
+    followed = workdir / f"followed-{pollers}-{rate:g}"
+    users = pollers + submitters
+    env = {**os.environ, "LOAD_KEY": key, "LOAD_POLLERS": str(pollers),
+           "LOAD_RATE": str(rate), "LOAD_SUBMITTERS": str(submitters),
+           "LOAD_FOLLOWED_FILE": str(followed)}
+    log = open(f"{prefix}.log", "w")  # noqa: SIM115 - closed below
+    try:
+        subprocess.run([str(Path(PYTHON).with_name("locust")), "-f",
+                        str(ROOT / "bench" / "locustfile.py"), "--headless", "--host", base,
+                        "--users", str(users), "--spawn-rate", str(users),
+                        "--run-time", f"{int(duration)}s", "--stop-timeout", "5",
+                        "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
+                       env=env, stdout=log, stderr=subprocess.STDOUT, check=False, cwd=ROOT)
+    finally:
+        log.close()
+    latency, errors = {}, collections.Counter()
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["Name"] not in ("submit", "poll"):
                 continue
-            job_id = self.todo.popleft()
-            while True:
-                answer = await self.request("poll", "GET", f"/v1/ops/jobs/{job_id}")
-                if answer is None or answer.status_code != 200:
-                    await asyncio.sleep(1)
-                    continue
-                if answer.json().get("status") in TERMINAL:
-                    self.finished += 1
-                    break
-                await asyncio.sleep(float(answer.headers.get("Retry-After", "1")))
-
-    async def request(self, name: str, method: str, path: str, **kwargs):
-        import httpx
-
-        started = time.perf_counter()
-        try:
-            answer = await asyncio.wait_for(self.client.request(method, path, **kwargs), 30)
-        except (httpx.HTTPError, TimeoutError) as exc:
-            self.errors[(name, type(exc).__name__)] += 1
-            return None
-        self.latency[name].append(time.perf_counter() - started)
-        expected = 202 if name == "submit" else 200
-        if answer.status_code != expected:
-            self.errors[(name, answer.status_code)] += 1
-        return answer
+            count = int(row["Request Count"])
+            latency[row["Name"]] = {
+                "n": count, "p50": float(row["50%"]), "p99": float(row["99%"]),
+                "max": float(row["Max Response Time"]), "per_s": count / duration}
+    with open(f"{prefix}_failures.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            errors[(row["Name"], row["Error"])] += int(row["Occurrences"])
+    return {"latency": latency, "errors": errors,
+            "followed": int(followed.read_text() or 0) if followed.exists() else 0}
 
 
 class Sampler(threading.Thread):
@@ -173,7 +135,7 @@ def run_phase(args) -> dict:
     sampler.start()
     for pollers, rate in steps:
         step = run_step(f"http://127.0.0.1:{port}", raw_key, pollers, rate, args.duration,
-                        sampler)
+                        sampler, bench.tmp)
         out["steps"].append(step)
         print(f"  {args.phase}: {pollers} pollers, {rate}/s -> errors {step['errors']}, "
               f"queue at end {step['queued_end']}, {step['completed_per_s']:.1f} completed/s",
@@ -189,14 +151,13 @@ def run_phase(args) -> dict:
     return out
 
 
-def run_step(base, key, pollers, rate, duration, sampler) -> dict:
+def run_step(base, key, pollers, rate, duration, sampler, workdir) -> dict:
     from django.utils import timezone
 
     from jobs.models import Job
 
-    load = Load(base, key, pollers, rate, duration)
     t_start, wall_start = time.monotonic() - sampler.t0, timezone.now()
-    asyncio.run(load.run())
+    load = run_locust(base, key, pollers, rate, duration, workdir)
     wall_end = wall_start + timezone.timedelta(seconds=duration)
     completed = Job.objects.filter(completed_at__gte=wall_start, completed_at__lt=wall_end,
                                    status="COMPLETED").count()
@@ -204,14 +165,11 @@ def run_step(base, key, pollers, rate, duration, sampler) -> dict:
     return {
         "pollers": pollers, "rate": rate, "duration": duration,
         "t_start": t_start, "t_end": time.monotonic() - sampler.t0,
-        "latency": {name: {"n": len(v), "p50": percentile(v, 50) * 1000,
-                           "p99": percentile(v, 99) * 1000, "max": max(v) * 1000,
-                           "per_s": len(v) / duration}
-                    for name, v in load.latency.items() if v},
-        "errors": sum(load.errors.values()),
-        "error_kinds": {f"{name} {kind}": n for (name, kind), n in load.errors.items()},
+        "latency": load["latency"],
+        "errors": sum(load["errors"].values()),
+        "error_kinds": {f"{name} {kind}": n for (name, kind), n in load["errors"].items()},
         "completed_per_s": completed / duration, "queued_end": queued_end,
-        "followed_to_end": load.finished,
+        "followed_to_end": load["followed"],
     }
 
 
