@@ -7,7 +7,6 @@ side (``jobs.tasks``) is named only as a dotted path inside the entries.
 from __future__ import annotations
 
 import uuid
-from functools import cache
 
 from django.db import connections
 from django.utils import timezone
@@ -18,10 +17,12 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
+from jobs.once import built_once
+
 RUN_JOB = "jobs.tasks.run_job"
 
 
-@cache
+@built_once
 def broker():
     # async_task() builds a broker (and a connection) per call unless given one.
     return get_broker()

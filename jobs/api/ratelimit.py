@@ -9,13 +9,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 
 from django.conf import settings
 from django.db import connection
 
 from jobs.api.errors import ApiError
 from jobs.models import RateCounter
+from jobs.once import built_once
 
 CATEGORIES = ("reads", "scans", "bulk", "screenshots", "other")
 
@@ -118,7 +118,7 @@ def _incr(bucket: str, expires_epoch: int) -> int:
         return cursor.fetchone()[0]
 
 
-@cache
+@built_once
 def _redis():
     import redis
 

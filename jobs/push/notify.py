@@ -8,9 +8,10 @@ database at a short interval instead.
 from __future__ import annotations
 
 import logging
-from functools import cache
 
 from django.conf import settings
+
+from jobs.once import built_once
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def job_channel(job_id) -> str:
     return f"{channel_prefix()}{job_id}"
 
 
-@cache
+@built_once
 def _client(url: str):
     import redis
 
