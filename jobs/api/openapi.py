@@ -65,7 +65,10 @@ def _or_empty(schema: dict) -> dict:
 def build_document() -> dict:
     submits = list(_submit_operations())
     results = list(dict.fromkeys(r for _p, _s, _m, r in submits))
+    own_paths = [p for spec in specs() for p in spec.api_paths]
+    own_models = [m for p in own_paths for m in (p.request, p.answer) if m is not None]
     models = list(dict.fromkeys(m for _p, _s, m, _r in submits)) + results + [
+        *dict.fromkeys(m for m in own_models if m is not schemas.SubmitResponse),
         schemas.SubmitResponse, schemas.Job, schemas.JobList, schemas.AsyncJob,
         schemas.ErrorEnvelope, schemas.Quotas, schemas.JobTimeline, schemas.WebhookPayload,
         schemas.StreamStatusEvent, schemas.Progress]
@@ -147,6 +150,8 @@ def build_document() -> dict:
                       "403": _json(schemas.ErrorEnvelope,
                                    "No key, or the job belongs to another organization"),
                       "404": _json(schemas.ErrorEnvelope, "No such job")}}}
+    for own in own_paths:
+        paths.setdefault(f"/v1/{own.path}", {})[own.method] = _own_path(own, body)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Security operations jobs API", "version": "1.0.0",
@@ -162,6 +167,28 @@ def build_document() -> dict:
         },
         "security": [{"bearer": []}, {"apiKey": []}],
     }
+
+
+def _own_path(own, body: dict) -> dict:
+    """An operation's own endpoint (``ApiPath``) as an OpenAPI operation."""
+    if own.answer is not None:
+        success = {"description": own.answer_description or own.summary,
+                   "content": {"application/json": {"schema": body[own.answer]}}}
+    else:
+        success = {"description": own.answer_description or own.summary,
+                   "content": dict(own.media)}
+    errors = {code: {"description": text or ERRORS[code],
+                     "content": {"application/json": {"schema": _ref(schemas.ErrorEnvelope)}}}
+              for code, text in own.errors.items()}
+    operation = {"operationId": own.operation_id, "summary": own.summary,
+                 "tags": ["operations"], "parameters": list(own.parameters),
+                 "responses": {own.status: success, **errors}}
+    if own.request is not None:
+        operation["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": body[own.request]}}}
+    if own.public:
+        operation["security"] = []
+    return operation
 
 
 WAIT = {"name": "wait", "in": "query", "required": False,

@@ -15,6 +15,29 @@ from pydantic import BaseModel
 
 
 @dataclass(frozen=True)
+class ApiPath:
+    """One of the operation's own /v1 endpoints, as the OpenAPI document shows it.
+
+    ``answer`` is the pydantic model of the success body (None: ``media`` says what
+    comes instead); ``errors`` maps each other status code the endpoint gives to its
+    description (an empty description takes the document's usual one).
+    """
+
+    path: str
+    method: str
+    operation_id: str
+    summary: str
+    status: str = "200"
+    answer: type[BaseModel] | None = None
+    answer_description: str = ""
+    request: type[BaseModel] | None = None
+    parameters: tuple[Mapping[str, Any], ...] = ()
+    errors: Mapping[str, str] = field(default_factory=dict)
+    media: Mapping[str, Any] = field(default_factory=dict)
+    public: bool = False        # no API key needed
+
+
+@dataclass(frozen=True)
 class Route:
     """A submit endpoint under ``/v1/`` and the rate category it counts against."""
 
@@ -69,5 +92,6 @@ class OperationSpec:
     error_headings: Mapping[str, str] = field(default_factory=dict)
     # Extra URL patterns of the operation's own: under /v1/ and under the dashboard.
     api_urls: Callable[[], list] | None = None
+    api_paths: tuple[ApiPath, ...] = ()      # those of api_urls the document shows
     web_urls: Callable[[], list] | None = None
     periodic: tuple[Periodic, ...] = ()

@@ -1,6 +1,6 @@
 """Website screenshots: capture a page safely in a real browser, keep it, watch it change."""
 
-from jobs.operations.screenshot import operation, params, result, urls, web
+from jobs.operations.screenshot import api_doc, operation, params, result, urls, web
 from jobs.operations.spec import OperationSpec, Periodic, Presenter, Route
 
 SPEC = OperationSpec(
@@ -24,6 +24,7 @@ SPEC = OperationSpec(
                     "BROWSER_CRASHED": "The browser crashed",
                     "SCHEDULE_LIMIT": "No room for another schedule"},
     api_urls=urls.api_urlpatterns,
+    api_paths=api_doc.API_PATHS,
     web_urls=urls.web_urlpatterns,
     periodic=(Periodic("screenshots: fire due schedules",
                        "jobs.operations.screenshot.schedules.fire_due_schedules", 1),),

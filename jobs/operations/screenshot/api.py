@@ -154,10 +154,9 @@ def _history_entry(capture: ScreenshotCapture) -> dict:
             "change_distance": capture.change_distance, "changed": capture.changed}
 
 
+@allow_methods("GET")
 def image(request, token: str):
     """The signed image link: no key needed; 404 once the capture or its job is gone."""
-    if request.method not in ("GET", "HEAD"):
-        raise ApiError(405, "Use GET.", headers={"Allow": "GET, HEAD"})
     capture = store.capture_for_token(token)
     if capture is None:
         raise ApiError(404, "No such image, or it expired.")

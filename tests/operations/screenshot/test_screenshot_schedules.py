@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from jobs.artifacts import artifact_storage
 from jobs.models import Job, ScreenshotCapture, ScreenshotSchedule
-from jobs.operations.screenshot import schedules
+from jobs.operations.screenshot import api_doc, schedules
 from jobs.operations.screenshot.params import ScheduleSpec
 from tests.factories import api_key_with_raw
 from tests.operations.screenshot.conftest import page
@@ -51,6 +51,8 @@ def test_schedule_endpoint_starts_the_first_capture(api, org):
     ({**BODY, "schedule": {"frequency": "daily", "timezone": "Mars/Base"}},
      "schedule.timezone", "validation_error"),
     ({**BODY, "url": "http://169.254.169.254/"}, "url", "target_not_allowed"),
+    ({**BODY, "url": "http://="}, "url", "validation_error"),
+    ({**BODY, "url": "http://\u00cd\u0011\u00aa/"}, "url", "validation_error"),
     ({**BODY, "options": {"width": 5}}, "options.width", "validation_error"),
 ])
 def test_schedule_endpoint_refuses_bad_bodies(api, body, field, error):
@@ -79,6 +81,7 @@ def test_list_get_and_delete(api, org, other_org, settings):
     mine = _make(org, cron="*/30 * * * *", frequency=None, timezone="Europe/Berlin")
     _make(other_org)
     listing = api.get("/v1/ops/screenshots/schedules").json()
+    api_doc.ScreenshotScheduleList.model_validate(listing)  # what the OpenAPI document says
     assert listing["count"] == 1
     assert listing["max_schedules"] == settings.SCREENSHOT_MAX_SCHEDULES
     assert listing["max_screenshots_per_schedule"] == settings.SCREENSHOT_MAX_PER_SCHEDULE
@@ -86,8 +89,11 @@ def test_list_get_and_delete(api, org, other_org, settings):
     assert set(one) == SCHEDULE_KEYS
     assert one["cron"] == "*/30 * * * *" and one["timezone"] == "Europe/Berlin"
     assert one["options"]["full_page"] is False  # snake_case, with defaults
-    assert api.get(f"/v1/ops/screenshots/schedules/{mine.pk}").json()["id"] == str(mine.pk)
-    assert api.delete(f"/v1/ops/screenshots/schedules/{mine.pk}").status_code == 200
+    one = api.get(f"/v1/ops/screenshots/schedules/{mine.pk}").json()
+    assert api_doc.ScreenshotSchedule.model_validate(one).id == str(mine.pk)
+    deleted = api.delete(f"/v1/ops/screenshots/schedules/{mine.pk}")
+    assert deleted.status_code == 200
+    api_doc.ScreenshotScheduleDeleted.model_validate(deleted.json())
     assert api.get(f"/v1/ops/screenshots/schedules/{mine.pk}").status_code == 404
 
 
@@ -159,6 +165,7 @@ def test_retention_change_and_history(api, org, shot_env, http_servers, capture_
     assert ScreenshotSchedule.objects.get(pk=schedule.pk).capture_count == 3
 
     history = api.get(f"/v1/ops/screenshots/history?target={site.url}&limit=1").json()
+    api_doc.ScreenshotHistory.model_validate(history)
     assert history["total_screenshots"] == 2 and history["limit"] == 1
     entry = history["schedules"][0]
     assert entry["schedule_id"] == str(schedule.pk)
@@ -169,8 +176,8 @@ def test_retention_change_and_history(api, org, shot_env, http_servers, capture_
     assert api.get(f"/v1/ops/screenshots/history?target={site.url}&limit=0").status_code == 400
 
     files = [c.file for c in left]
-    assert api.delete(f"/v1/ops/screenshots/schedules/{schedule.pk}/history").json()[
-        "deleted"] == 2
+    cleared = api.delete(f"/v1/ops/screenshots/schedules/{schedule.pk}/history").json()
+    assert api_doc.ScreenshotHistoryCleared.model_validate(cleared).deleted == 2
     assert not ScreenshotCapture.objects.filter(schedule=schedule).exists()
     assert not any(artifact_storage().exists(name) for name in files)
 

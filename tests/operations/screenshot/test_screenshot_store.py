@@ -40,6 +40,16 @@ def test_tampered_link_is_404(client, shot_env, http_servers, capture_job):
     assert client.get("/v1/ops/screenshots/image/not-a-token").status_code == 404
 
 
+def test_image_link_answers_other_methods_with_405(db):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)  # as a real browser meets the middleware
+    for method in ("post", "put", "delete"):
+        answer = getattr(strict, method)("/v1/ops/screenshots/image/not-a-token")
+        assert answer.status_code == 405 and answer["Allow"] == "GET, HEAD"
+        assert answer.json()["error"] == "method_not_allowed"
+
+
 def test_link_stops_working_when_the_job_expires(client, shot_env, http_servers, capture_job):
     result, capture = _capture(shot_env, http_servers, capture_job)
     Job.objects.filter(pk=capture.job_id).update(
