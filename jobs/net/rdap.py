@@ -92,6 +92,21 @@ class RdapAnswer:
         return True  # a miss is RdapNotFound
 
 
+@dataclass
+class RdapOutcome:
+    """A lookup that may have failed, for results that report RDAP beside other sources."""
+
+    answer: RdapAnswer | None
+    configured: bool
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        found = self.answer is not None
+        return {"configured": self.configured, "found": found,
+                "server": self.answer.server if found else None,
+                "url": self.answer.url if found else None, "error": self.error}
+
+
 class Bootstrap:
     """IANA's RDAP bootstrap for domains (RFC 9224): TLD or suffix -> base URLs."""
 
@@ -188,6 +203,14 @@ class RdapClient:
         if self.observer is not None:
             self.observer(document)
         return answer
+
+
+    async def attempt(self, name: str) -> RdapOutcome:
+        """``domain()`` with a failure (not configured, not found, ...) as its reason."""
+        try:
+            return RdapOutcome(await self.domain(name), self.configured)
+        except ClientError as exc:
+            return RdapOutcome(None, self.configured, exc.message)
 
 
 def domain_url(base: str, name: str) -> str:
@@ -293,6 +316,16 @@ def fields(document: dict) -> dict:
     if isinstance(secure, dict) and "delegationSigned" in secure:
         out["dnssec"] = "signedDelegation" if secure["delegationSigned"] else "unsigned"
     return out
+
+
+def fill_gaps(first: dict, second: dict) -> tuple[dict, list[str]]:
+    """``first`` with its empty values taken from ``second``; also the names filled."""
+    merged, filled = dict(first), []
+    for name, value in second.items():
+        if value and not merged.get(name):
+            merged[name] = value
+            filled.append(name)
+    return merged, filled
 
 
 def entity(document: dict, role: str) -> dict:
