@@ -87,10 +87,6 @@ class RdapAnswer:
     def fields(self) -> dict:
         return fields(self.document)
 
-    @property
-    def found(self) -> bool:
-        return True  # a miss is RdapNotFound
-
 
 @dataclass
 class RdapOutcome:
@@ -174,7 +170,7 @@ class RdapClient:
 
     @property
     def configured(self) -> bool:
-        return bool(self.server or self.bootstrap)
+        return self.server is not None or self.bootstrap is not None
 
     def base_url(self, name: str) -> str:
         """The base URL to ask about ``name``; RdapNotConfigured / NoRdapServer if none."""
@@ -194,6 +190,7 @@ class RdapClient:
         base = self.base_url(query)
         url = domain_url(base, query)
         try:
+            # ``timeout`` bounds each hop; a redirect chain gets twice that in all.
             response = await asyncio.wait_for(
                 self.http.fetch(url, headers={"Accept": ACCEPT}), self.timeout * 2)
         except TimeoutError:
@@ -203,7 +200,6 @@ class RdapClient:
         if self.observer is not None:
             self.observer(document)
         return answer
-
 
     async def attempt(self, name: str) -> RdapOutcome:
         """``domain()`` with a failure (not configured, not found, ...) as its reason."""

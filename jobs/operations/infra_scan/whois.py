@@ -5,8 +5,9 @@ Both, because each knows what the other may not: the registry's RDAP server give
 structured dates and statuses (and answers where port 43 has been switched off), the
 registrar's WHOIS often still names the registrant. The section keeps WHOIS's shape:
 a field WHOIS left empty is filled from RDAP (``rdap.filled`` names them), and when
-WHOIS gives no answer at all the section is built from RDAP alone. ``rdap`` says what
-RDAP did, including that it is not configured. Both answers reach the registration
+WHOIS gives no answer at all the section is built from RDAP alone; ``found`` is true
+when either found the name. ``rdap`` says what RDAP did, including that it is not
+configured. Both answers reach the registration
 store through the job's recorders.
 """
 
@@ -35,7 +36,9 @@ async def run(scan: Scan) -> tuple[dict, list[dict]]:
     except ClientError as exc:
         outcome = await rdap
         if outcome.answer is None:
-            raise ClientError(f"{exc.message}; RDAP: {outcome.error}") from None
+            # Raised as it is (a policy refusal stays one), with RDAP's reason added.
+            exc.message = f"{exc.message}; RDAP: {outcome.error}"
+            raise
         section = _from_rdap(domain, outcome, exc.message)
     else:
         outcome = await rdap
