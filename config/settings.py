@@ -18,6 +18,7 @@ from config.env import (
     env_networks,
     env_secret,
     env_str,
+    env_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -190,6 +191,10 @@ else:
 ALLOWED_TARGET_NETWORKS = env_networks("ALLOWED_TARGET_NETWORKS")
 DNS_NAMESERVERS = env_hostports("DNS_NAMESERVERS", 53)
 WHOIS_SERVER = env_str("WHOIS_SERVER")  # host[:port]; empty means IANA referral
+# RDAP: one base URL asked about every domain, or else IANA's bootstrap file (dns.json,
+# RFC 9224) saved locally; with neither, operations say RDAP is not configured.
+RDAP_SERVER = env_url("RDAP_SERVER")
+RDAP_BOOTSTRAP_FILE = env_str("RDAP_BOOTSTRAP_FILE")
 JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 7, minimum=1)
 # A running job's heartbeat comes from its own thread; five missed beats and the job is
 # lost. Each worker cluster reaps every JOB_REAP_SECONDS (and at once when a worker

@@ -5,6 +5,8 @@ import ipaddress
 from django.conf import settings
 from django.core import checks
 
+from jobs.clients import rdap_bootstrap
+
 METADATA = ipaddress.ip_address("169.254.169.254")
 
 
@@ -43,4 +45,15 @@ def shared_secret_check(app_configs, **kwargs):
             "SECRET_KEY was generated on this machine (var/secret_key) while the database "
             "is shared: set the same SECRET_KEY (or SECRET_KEY_FILE) on every machine.",
             id="jobs.W004")]
+    return []
+
+
+@checks.register(deploy=False)
+def rdap_bootstrap_check(app_configs, **kwargs):
+    # Without this, a typo in the path only shows as "RDAP is not configured" in results.
+    if settings.RDAP_SERVER or not settings.RDAP_BOOTSTRAP_FILE:
+        return []
+    data, problem = rdap_bootstrap()
+    if data is None:
+        return [checks.Warning(problem, id="jobs.W005")]
     return []

@@ -62,7 +62,7 @@ def _execute(job, operation: OperationSpec, worker: str) -> None:
         _run_and_store(job, operation, worker, recorder, registrations)
     finally:
         _save_learned(job, recorder, "DNS observations")
-        _save_learned(job, registrations, "WHOIS registration records")
+        _save_learned(job, registrations, "WHOIS/RDAP registration records")
 
 
 def _save_learned(job, recorder, what: str) -> None:
@@ -84,7 +84,8 @@ def _run_and_store(job, operation: OperationSpec, worker: str, recorder: Recorde
             in_timeline=sampler.keep(current, total))),
         is_active=lambda: step(lambda: lifecycle.job_is_active(job_id=job.pk, worker=worker)),
         recorder=recorder, observations=ObservationReader(job.organization_id),
-        whois_recorder=registrations, organization_id=job.organization_id,
+        whois_recorder=registrations, rdap_recorder=registrations.rdap,
+        organization_id=job.organization_id,
     )
     try:
         params = operation.params.model_validate(job.params)

@@ -15,6 +15,7 @@ from jobs.net.dns import DnsAnswer, DnsClient
 from jobs.net.http import HttpClient
 from jobs.net.policy import Policy
 from jobs.net.ports import PortScanner
+from jobs.net.rdap import RdapClient
 from jobs.net.tls import TlsClient
 from jobs.net.whois import WhoisClient
 
@@ -62,6 +63,8 @@ class Context:
     observations: Any = None
     # Sees every WHOIS answer the job's clients get (the registration store's recorder).
     whois_recorder: Callable[[Any], None] | None = None
+    # Sees every RDAP domain object the job's clients get (the same store's recorder).
+    rdap_recorder: Callable[[dict], None] | None = None
     # The organization the job runs for (None in unit tests without one).
     organization_id: int | None = None
     _last: tuple[int, int] = field(default=(-1, -1), init=False, repr=False)
@@ -123,6 +126,11 @@ class Context:
         options.setdefault("dns", self.dns())
         options.setdefault("observer", self.whois_recorder)
         return clients.whois(**options)
+
+    def rdap(self, **options: Any) -> RdapClient:
+        options.setdefault("dns", self.dns())
+        options.setdefault("observer", self.rdap_recorder)
+        return clients.rdap(**options)
 
     def tls(self, **options: Any) -> TlsClient:
         options.setdefault("dns", self.dns())

@@ -23,6 +23,7 @@ STAGE = "registration_stage"
 TEXT_COLUMNS = tuple(c for c in TRACKED if c != "email_proxy" and c not in DATE_FIELDS.values())
 DATE_COLUMNS = tuple(DATE_FIELDS.values())
 STAGE_COLUMNS = (*TRACKED, "source")
+SAVE_ORDER = ("rdap", "whois")
 
 
 def registrations_upsert(rows: list[dict], *, organization_id: int | None, source: str,
@@ -160,7 +161,9 @@ class RegistrationRecorder:
     def save(self) -> int:
         with self._lock:
             rows, self._rows = self._rows, {}
-        for source in sorted({s for s, _ in rows}):
+        # RDAP first, WHOIS second: where both give a value WHOIS's stays, as the
+        # operations' results show it (WHOIS's answer, its gaps filled from RDAP).
+        for source in sorted({s for s, _ in rows}, key=SAVE_ORDER.index):
             registrations_upsert([r for (s, _), r in rows.items() if s == source],
                                  organization_id=self.organization_id, source=source)
         return len(rows)

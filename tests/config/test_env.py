@@ -52,3 +52,23 @@ def test_risky_target_networks_are_flagged(settings):
     settings.ALLOWED_TARGET_NETWORKS = [ipaddress.ip_network("0.0.0.0/0")]
     ids = {w.id for w in target_networks_check(None)}
     assert ids == {"jobs.W001", "jobs.W002"}
+
+
+@pytest.mark.parametrize("value", ["rdap.example.test", "ftp://rdap.example.test/"])
+def test_rdap_server_must_be_an_http_url(monkeypatch, value):
+    monkeypatch.setenv("RDAP_SERVER", value)
+    with pytest.raises(ImproperlyConfigured, match="RDAP_SERVER"):
+        env.env_url("RDAP_SERVER")
+    monkeypatch.setenv("RDAP_SERVER", "https://rdap.example.test/v1/")
+    assert env.env_url("RDAP_SERVER") == "https://rdap.example.test/v1/"
+
+
+def test_unusable_rdap_bootstrap_file_is_flagged(settings, tmp_path):
+    from jobs.checks import rdap_bootstrap_check
+
+    settings.RDAP_SERVER = ""
+    settings.RDAP_BOOTSTRAP_FILE = str(tmp_path / "missing.json")
+    assert [w.id for w in rdap_bootstrap_check(None)] == ["jobs.W005"]
+    (tmp_path / "dns.json").write_text('{"services": [[["test"], ["https://r.test/"]]]}')
+    settings.RDAP_BOOTSTRAP_FILE = str(tmp_path / "dns.json")
+    assert rdap_bootstrap_check(None) == []

@@ -17,6 +17,7 @@ from typing import Any
 
 from jobs.net.dns import DnsClient
 from jobs.net.policy import STRICT, Policy, is_localhost_name
+from jobs.net.rdap import RdapClient
 from jobs.net.whois import WhoisClient
 from jobs.operations.bulk_enrichment import blocklists, offline, online
 from jobs.operations.bulk_enrichment.indicators import Indicator
@@ -39,6 +40,7 @@ class Env:
     modules: frozenset[str]
     dns: DnsClient | None = None
     whois: WhoisClient | None = None
+    rdap: RdapClient | None = None  # asked with WHOIS (the ``whois`` module) for domains
     lists: list[blocklists.BlockList] = field(default_factory=list)
     vrps: VrpIndex | None = None
     known_addresses: dict[str, list[str]] = field(default_factory=dict)
@@ -148,8 +150,9 @@ async def _name_modules(indicator: Indicator, env: Env, item: dict, meta: dict) 
             meta["skipped"].append("whois")
             return
         try:
-            item["registration"] = await online.registration_section(query, env.whois)
-            meta["sources"].append("whois")
+            item["registration"], sources = await online.registration_section(
+                query, env.whois, env.rdap)
+            meta["sources"].extend(sources)
         except online.ModuleFailed as exc:
             meta["errors"]["whois"] = str(exc)
 

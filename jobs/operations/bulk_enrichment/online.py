@@ -1,4 +1,5 @@
-"""The modules that ask servers: dns (the configured resolvers) and whois.
+"""The modules that ask servers: dns (the configured resolvers) and whois (WHOIS, with
+RDAP asked at the same time for domains).
 
 They speak through the job context's clients, so every DNS answer lands in the
 organization's observation store and every connection passes the target policy.
@@ -6,12 +7,14 @@ organization's observation store and every connection passes the target policy.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from typing import Any
 
 from jobs.net.dns import DnsAnswer, DnsClient
 from jobs.net.errors import ClientError
 from jobs.net.names import registrable_domain
+from jobs.net.rdap import RdapClient, RdapOutcome, fill_gaps
 from jobs.net.whois import WhoisClient
 from jobs.operations.bulk_enrichment.indicators import Indicator
 from jobs.operations.infra_scan.mailauth import analyse_dmarc, analyse_spf
@@ -88,14 +91,50 @@ def registration_query(indicator: Indicator) -> str | None:
     return registrable_domain(name)
 
 
-async def registration_section(query: str, client: WhoisClient) -> dict:
+async def registration_section(query: str, client: WhoisClient,
+                               rdap: RdapClient | None = None) -> tuple[dict, list[str]]:
+    """(the section, the sources that answered: "whois", "rdap").
+
+    WHOIS's answer, its empty values filled from RDAP's (``rdap.filled`` names them);
+    RDAP's alone when WHOIS gives none. RDAP is asked about domains only (its address
+    lookups are another service). ``rdap`` says what it did, or that it is not set up."""
+    asking = None
+    if rdap is not None and not _is_address(query):
+        asking = asyncio.ensure_future(rdap.attempt(query))
     try:
         result = await client.lookup(query)
     except ClientError as exc:
-        raise ModuleFailed(exc.message) from None
-    fields = result.fields
+        outcome = await asking if asking else None
+        if outcome is None or outcome.answer is None:
+            also = f"; RDAP: {outcome.error}" if outcome else ""
+            raise ModuleFailed(exc.message + also) from None
+        return _rdap_section(query, outcome, exc.message), ["rdap"]
+    except BaseException:
+        if asking:
+            asking.cancel()  # cancelled or timed out: RDAP's answer is no longer wanted
+        raise
+    section = _section(query, result.found, result.server, result.fields, result.errors)
+    if asking is None:
+        return section, ["whois"]
+    outcome = await asking
+    status = outcome.as_dict()
+    if outcome.answer is not None:
+        merged, status["filled"] = fill_gaps(result.fields, outcome.answer.fields)
+        section = _section(query, True, result.server, merged, result.errors)
+    section["rdap"] = status
+    return section, ["whois", "rdap"] if outcome.answer is not None else ["whois"]
+
+
+def _rdap_section(query: str, outcome: RdapOutcome, whois_error: str) -> dict:
+    fields = outcome.answer.fields
+    section = _section(query, True, outcome.answer.server, fields, [f"WHOIS: {whois_error}"])
+    section["rdap"] = {**outcome.as_dict(), "filled": sorted(k for k, v in fields.items() if v)}
+    return section
+
+
+def _section(query: str, found: bool, server: str, fields: dict, errors: list[str]) -> dict:
     return {
-        "query": query, "found": result.found, "server": result.server,
+        "query": query, "found": found, "server": server,
         "registrar": fields.get("registrar"), "createdDate": fields.get("creationDate"),
         "updatedDate": fields.get("updatedDate"), "expiresDate": fields.get("expiryDate"),
         "nameServers": fields.get("nameServers") or [], "statuses": fields.get("statuses") or [],
@@ -103,5 +142,13 @@ async def registration_section(query: str, client: WhoisClient) -> dict:
                        "organization": fields.get("registrantOrganization"),
                        "email": fields.get("registrantEmail"),
                        "country": fields.get("registrantCountry")},
-        "errors": result.errors,
+        "errors": errors,
     }
+
+
+def _is_address(query: str) -> bool:
+    try:
+        ipaddress.ip_address(query)
+    except ValueError:
+        return False
+    return True

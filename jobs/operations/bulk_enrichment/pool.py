@@ -1,7 +1,7 @@
 """Runs the enrichment of many indicators: setup, cache, workers, progress, first error.
 
-Offline-first: a DNS client is made only when ``dns`` is asked for, a WHOIS client only
-for ``whois``, so a job of offline modules sends nothing on the network.
+Offline-first: a DNS client is made only when ``dns`` is asked for, WHOIS and RDAP
+clients only for ``whois``, so a job of offline modules sends nothing on the network.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ async def _env(modules: frozenset[str], todo: list[Indicator], ctx: Context,
         env.dns = ctx.dns(timeout=DNS_TIMEOUT, concurrency=DNS_CONCURRENCY)
     if "whois" in modules:
         env.whois = ctx.whois(timeout=WHOIS_TIMEOUT)
+        env.rdap = ctx.rdap(timeout=WHOIS_TIMEOUT)
     load = sync_to_async(references.load_for_job, thread_sensitive=True)
     env.lists, env.vrps, env.known_addresses = await load(
         modules=modules, org_id=org_id,

@@ -114,7 +114,7 @@ async def _map(params: Params, ctx: Context) -> dict:
     except ClientError:
         whois = None
     walker = Walker(client, whois, limits, ctx.observations, tls=ctx.tls(dns=client),
-                    policy=ctx.policy)
+                    policy=ctx.policy, rdap=ctx.rdap(dns=client))
     graph = Graph(budget=limits.max_nodes)
     kind = "ip" if parse_literal_ip(params.start_point) else "domain"
     start = graph.add_node(kind, params.start_point, params.start_point, {"start": True})
@@ -223,6 +223,7 @@ def _stats(graph: Graph, walker: Walker, reached: int, started: float,
         "hubs": sorted(i for i, n in graph.nodes.items() if n["data"].get("hub")),
         "refused": sorted(i for i, n in graph.nodes.items() if n["data"].get("refused")),
         "truncated": graph.truncated(),
+        "rdap": walker.rdap_stats(),
     }
 
 

@@ -23,6 +23,7 @@ from jobs.net.dns import DnsAnswer, DnsClient
 from jobs.net.errors import ClientError
 from jobs.net.names import public_suffixes
 from jobs.net.policy import STRICT, Policy
+from jobs.net.rdap import fill_gaps
 from jobs.net.tls import TlsClient
 from jobs.operations.infra_map import asn
 from jobs.operations.infra_map.graph import Proposal
@@ -43,9 +44,12 @@ class Walker:
     """Expands nodes; holds the per-job caches so a shared nameserver is looked up once."""
 
     def __init__(self, client: DnsClient, whois, settings: Any, observations=None, *,
-                 tls: TlsClient | None = None, policy: Policy = STRICT):
+                 tls: TlsClient | None = None, policy: Policy = STRICT, rdap=None):
         self.client = client
         self.whois = whois
+        self.rdap = rdap  # asked with WHOIS; its answers fill what WHOIS left empty
+        self.rdap_asked = self.rdap_found = 0
+        self.rdap_errors: list[str] = []
         self.tls = tls or TlsClient(dns=client, policy=policy)
         self.policy = policy
         self.settings = settings
@@ -165,7 +169,8 @@ class Walker:
         return out
 
     async def _registration(self, ident: str, name: str) -> list[Proposal]:
-        if public_suffixes().privatesuffix(name) not in (name, None) or self.whois is None:
+        if public_suffixes().privatesuffix(name) not in (name, None) or (
+                self.whois is None and self.rdap is None):
             return []  # subdomains share their registrable domain's registration
         if name not in self._registrations:
             self._registrations[name] = asyncio.ensure_future(self._whois(name))
@@ -177,14 +182,16 @@ class Walker:
                          "registered_by", prov)]
 
     async def _whois(self, name: str):
+        """WHOIS and RDAP at once; WHOIS's values first, RDAP's where WHOIS has none."""
         started = time.monotonic()
-        try:
-            result = await self.whois.lookup(name)
-        except ClientError:
-            return None
-        self.lookups += 1
-        self.answered += 1
-        fields = result.fields if result.found else {}
+        whois, rdap = await asyncio.gather(self._ask_whois(name), self._ask_rdap(name))
+        fields, server = whois or ({}, None)
+        query = f"WHOIS {name}"
+        if rdap is not None:
+            fields, filled = fill_gaps(fields, rdap.fields)
+            if server is None or filled:
+                query = f"RDAP {name}" if server is None else f"WHOIS and RDAP {name}"
+                server = rdap.url if server is None else f"{server}, {rdap.url}"
         who = fields.get("registrantOrganization") or fields.get("registrantName")
         registrar = fields.get("registrar")
         if not (who or registrar):
@@ -194,9 +201,40 @@ class Walker:
                                            "registrar", "registrarIanaId") if fields.get(k)}
         data["role"] = "registrant" if who else "registrar"
         key = clean(who) if who else "registrar:" + clean(registrar)
-        prov = {"query": f"WHOIS {name}", "server": result.server, "at": _now(),
+        prov = {"query": query, "server": server, "at": _now(),
                 "ms": round((time.monotonic() - started) * 1000, 1)}
         return key, who or registrar, data, prov
+
+    async def _ask_whois(self, name: str) -> tuple[dict, str] | None:
+        if self.whois is None:
+            return None
+        try:
+            result = await self.whois.lookup(name)
+        except ClientError:
+            return None
+        self.lookups += 1
+        self.answered += 1
+        return (result.fields if result.found else {}), result.server
+
+    async def _ask_rdap(self, name: str):
+        if self.rdap is None or not self.rdap.configured:
+            return None
+        self.rdap_asked += 1
+        outcome = await self.rdap.attempt(name)
+        if outcome.answer is None:
+            if len(self.rdap_errors) < 5:
+                self.rdap_errors.append(outcome.error or "no answer")
+            return None
+        self.rdap_found += 1
+        return outcome.answer
+
+    def rdap_stats(self) -> dict:
+        """What RDAP did in this map (our addition to ``stats``), or why it did nothing."""
+        if self.rdap is None or not self.rdap.configured:
+            reason = self.rdap.not_configured if self.rdap is not None else "no RDAP client"
+            return {"configured": False, "message": reason}
+        return {"configured": True, "asked": self.rdap_asked, "found": self.rdap_found,
+                "errors": self.rdap_errors}
 
     # --- an address -----------------------------------------------------------------------
 

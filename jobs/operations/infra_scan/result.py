@@ -173,6 +173,19 @@ class Technology(Strict):
 # --- whois ------------------------------------------------------------------------------------
 
 
+class RdapStatus(Strict):
+    """What RDAP did beside WHOIS (our addition): asked where, found or why not."""
+
+    configured: bool = Field(description="False: no RDAP_SERVER or RDAP_BOOTSTRAP_FILE.")
+    found: bool = False
+    server: str | None = Field(None, description="The RDAP base URL that answered.")
+    url: str | None = None
+    error: str | None = Field(None, description="Why RDAP gave no answer (not configured, "
+                                                "not found, refused, ...).")
+    filled: list[str] = Field(default_factory=list,
+                              description="Fields of this section whose values came from RDAP.")
+
+
 class Whois(Strict):
     query: str
     server: str
@@ -192,6 +205,7 @@ class Whois(Strict):
     statuses: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     raw: str = ""
+    rdap: RdapStatus | None = None
 
 
 # --- the document -------------------------------------------------------------------------------

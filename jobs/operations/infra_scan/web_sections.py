@@ -279,6 +279,7 @@ class WhoisView:
     servers: list[str]
     errors: list[str]
     raw: str
+    rdap: str = ""
 
 
 WHOIS_TEXT = (("registrar", "Registrar"), ("registrarIanaId", "Registrar IANA ID"),
@@ -305,7 +306,17 @@ def whois_view(data: Whois, now: dt.datetime | None = None) -> WhoisView:
     return WhoisView(query=data.query, found=data.found,
                      facts=[f for f in facts if f.value or f.values],
                      servers=data.servers or ([data.server] if data.server else []),
-                     errors=data.errors, raw=data.raw)
+                     errors=data.errors, raw=data.raw, rdap=_rdap_note(data))
+
+
+def _rdap_note(data: Whois) -> str:
+    rdap = data.rdap
+    if rdap is None:
+        return ""
+    if not rdap.found:
+        return f"RDAP: {rdap.error or 'no answer'}"
+    filled = f"; it filled {', '.join(rdap.filled)}" if rdap.filled else ""
+    return f"RDAP answered from {rdap.url}{filled}"
 
 
 def expiry_check(moment: dt.datetime, now: dt.datetime) -> Check:

@@ -1,8 +1,9 @@
-"""dns and whois against loopback servers; historical from the observation store."""
+"""dns and whois (with RDAP) against loopback servers; historical from the observation store."""
 
 from jobs.models import Observation
 from tests.operations.bulk_enrichment.conftest import by_indicator, errors_of
-from tests.servers.whois_server import whois_chain
+from tests.servers.rdap_server import domain_object, rdap_site
+from tests.servers.whois_server import REGISTRY_RECORD, whois_chain
 
 
 def mail_zone(zone):
@@ -92,3 +93,46 @@ def test_whois_failure_is_a_module_error_not_an_indicator_error(enrich, dns_zone
     assert "registration" not in item
     assert "no WHOIS server answered" in item["metadata"]["errors"]["whois"]
     assert result["totalFailed"] == 0
+
+
+# --- RDAP, asked with WHOIS ----------------------------------------------------------------
+
+
+def test_rdap_fills_the_registration_whois_left_empty(enrich, dns_zone, whois_servers,
+                                                      http_servers, settings):
+    registry = whois_servers.start(
+        {"example.test": REGISTRY_RECORD.format(upper="EXAMPLE.TEST", registrar="")})
+    settings.WHOIS_SERVER = registry.server
+    rdap = http_servers.start(rdap_site({"example.test": domain_object("example.test")}))
+    settings.RDAP_SERVER = rdap.url + "/rdap"
+    item = by_indicator(enrich(["example.test", "127.0.0.9"], include=("whois",)))
+    registration = item["example.test"]["registration"]
+    assert registration["registrar"] == "Example Registrar, Inc."
+    assert registration["registrant"]["name"] == "Jane Doe"
+    assert registration["rdap"]["found"] is True
+    assert "registrantName" in registration["rdap"]["filled"]
+    assert item["example.test"]["metadata"]["sources"] == ["whois", "rdap"]
+    assert "rdap" not in item["127.0.0.9"].get("registration", {})  # RDAP asks about domains
+    assert [r.path for r in rdap.requests] == ["/rdap/domain/example.test"]
+
+
+def test_rdap_answers_when_whois_does_not(enrich, dns_zone, http_servers, settings,
+                                          closed_port):
+    settings.WHOIS_SERVER = f"127.0.0.1:{closed_port}"
+    rdap = http_servers.start(rdap_site({"example.test": domain_object("example.test")}))
+    settings.RDAP_SERVER = rdap.url + "/rdap/"
+    item = by_indicator(enrich(["example.test"], include=("whois",)))["example.test"]
+    registration = item["registration"]
+    assert registration["expiresDate"] == "2031-08-13T04:00:00Z"
+    assert registration["errors"][0].startswith("WHOIS: no WHOIS server answered")
+    assert item["metadata"]["sources"] == ["rdap"]
+
+
+def test_rdap_not_configured_is_said(enrich, dns_zone, whois_servers, settings):
+    settings.WHOIS_SERVER = whois_chain(whois_servers, "example.test").root.server
+    settings.RDAP_SERVER = settings.RDAP_BOOTSTRAP_FILE = ""
+    registration = by_indicator(enrich(["example.test"], include=("whois",)))[
+        "example.test"]["registration"]
+    assert registration["registrant"]["name"] == "Jane Doe"
+    assert registration["rdap"]["configured"] is False
+    assert "RDAP is not configured" in registration["rdap"]["error"]
