@@ -41,7 +41,8 @@ from jobs.records import (
     JobRecord,
     db_datetime,
     db_uuid,
-    job_insert,
+    job_insert_statement,
+    job_new,
     job_record,
 )
 
@@ -104,14 +105,20 @@ def job_submit(
     ``callback_url`` is told when the job ends (see ``jobs.push``).
     """
     fingerprint = request_fingerprint(job_type, params) if idempotency_key else ""
-    job = Job(
-        organization=organization, type=job_type, params=params, target=target[:512],
-        api_key_id=api_key_id, user=user, username=username,
-        metadata={k: str(v) for k, v in (metadata or {}).items()},
+    job = job_new(
+        organization_id=organization.pk, type=job_type, params=params, target=target[:512],
+        api_key_id=api_key_id, user_id=user.pk if user is not None else None,
+        username=username, metadata={k: str(v) for k, v in (metadata or {}).items()},
     )
+    # Read back as given, without a query (the dashboard shows job.user, for one).
+    job._state.fields_cache["organization"] = organization
+    if user is not None:
+        job._state.fields_cache["user"] = user
     # Everything that needs no database is done before the transaction: on SQLite it
-    # holds the one write lock that every web process and worker shares.
-    package = queue.run_job_package(job.id, job_type) if _broker_shares_database() else None
+    # holds the one write lock that every web process and worker shares, so inside it
+    # only prepared statements run.
+    insert = job_insert_statement(job)
+    entry = queue.run_job_entry(job.id, job_type) if _broker_shares_database() else None
     with transaction.atomic():
         if before_save is not None:
             before_save()
@@ -119,29 +126,31 @@ def job_submit(
             earlier = _idempotent_job(organization, idempotency_key, fingerprint)
             if earlier is not None:
                 return earlier, False
-        job_insert(job)
-        if idempotency_key and not _idempotency_record(job, idempotency_key, fingerprint):
-            # A concurrent request with the same key got there first: answer with its
-            # job and let this one roll back.
-            transaction.set_rollback(True)
-            earlier = _idempotent_job(organization, idempotency_key, fingerprint)
-            if earlier is None:
-                raise IdempotencyConflict(idempotency_key)
-            return earlier, False
-        if callback_url:
-            JobCallback.objects.create(job_id=job.id, url=callback_url)
-        if package is not None:
-            # The queue row commits with the job: both exist or neither does.
-            queue.broker().enqueue(package)
-        else:
-            transaction.on_commit(lambda: enqueue(job.id, job_type))
+        with connection.cursor() as cursor:
+            cursor.execute(*insert)
+            job._state.adding = False
+            if idempotency_key and not _idempotency_record(job, idempotency_key, fingerprint):
+                # A concurrent request with the same key got there first: answer with its
+                # job and let this one roll back.
+                transaction.set_rollback(True)
+                earlier = _idempotent_job(organization, idempotency_key, fingerprint)
+                if earlier is None:
+                    raise IdempotencyConflict(idempotency_key)
+                return earlier, False
+            if callback_url:
+                JobCallback.objects.create(job_id=job.id, url=callback_url)
+            if entry is not None:
+                # The queue row commits with the job: both exist or neither does.
+                cursor.execute(*entry)
+            else:
+                transaction.on_commit(lambda: enqueue(job.id, job_type))
     return job, True
 
 
 def _idempotency_record(job: Job, key: str, fingerprint: str) -> bool:
     try:
         with transaction.atomic():
-            IdempotencyRecord.objects.create(organization=job.organization, key=key,
+            IdempotencyRecord.objects.create(organization_id=job.organization_id, key=key,
                                              request_hash=fingerprint, job=job)
     except IntegrityError:
         return False

@@ -32,13 +32,21 @@ def enqueue_run_job(job_id, job_type: str) -> None:
     async_task(RUN_JOB, str(job_id), job_type, broker=broker(), **_options(job_id))
 
 
+def run_job_entry(job_id, job_type: str) -> tuple[str, list]:
+    """The database broker's INSERT of a job's queue entry, parameters and all.
+
+    Built before the job's transaction, so that the job's insert and this one run back
+    to back inside it, holding SQLite's write lock for no more than the two statements.
+    """
+    return _INSERT, _entry_values(broker().list_key, run_job_package(job_id, job_type))
+
+
 def run_job_package(job_id, job_type: str) -> str:
     """The signed queue entry for a job, built without touching the broker.
 
-    For the database broker the job's insert and this entry's insert then share one
-    short transaction (``broker().enqueue(package)``). It is the task dict that
-    ``async_task`` builds, made here directly: on the submit path async_task's
-    human-readable task id and its signal cost more than the insert they precede.
+    It is the task dict that ``async_task`` builds, made here directly: on the submit
+    path async_task's human-readable task id and its signal cost more than the insert
+    they precede.
     """
     task = {"id": uuid.uuid4().hex, "func": RUN_JOB, "args": (str(job_id), job_type),
             **_options(job_id), "kwargs": {}, "started": timezone.now()}
@@ -66,12 +74,14 @@ class SqlBroker(ORM):
     """
 
     def enqueue(self, task):
-        connection = connections[Conf.ORM]
-        with connection.cursor() as cursor:
-            cursor.execute(_INSERT, [
-                self.list_key or Conf.CLUSTER_NAME, task,
-                connection.ops.adapt_datetimefield_value(timezone.now()),
-            ])
+        with connections[Conf.ORM].cursor() as cursor:
+            cursor.execute(_INSERT, _entry_values(self.list_key, task))
+
+
+def _entry_values(list_key: str | None, task: str) -> list:
+    connection = connections[Conf.ORM]
+    return [list_key or Conf.CLUSTER_NAME, task,
+            connection.ops.adapt_datetimefield_value(timezone.now())]
 
 
 def enqueue_task(func: str, *args) -> None:
