@@ -9,13 +9,14 @@ from __future__ import annotations
 import uuid
 from functools import cache
 
+from django.core.signing import TimestampSigner
 from django.db import connections
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 from django_q.models import OrmQ
-from django_q.signing import SignedPackage
+from django_q.signing import PickleSerializer
 from django_q.tasks import async_task
 
 RUN_JOB = "jobs.tasks.run_job"
@@ -55,7 +56,14 @@ def run_job_package(job_id, job_type: str) -> str:
         task["cached"] = Conf.CACHED
     if Conf.SYNC:
         task["sync"] = Conf.SYNC
-    return SignedPackage.dumps(task)
+    return _signer().sign_object(task, serializer=PickleSerializer, compress=Conf.COMPRESSED)
+
+
+@cache
+def _signer() -> TimestampSigner:
+    # What SignedPackage.dumps signs with, built once: key and salt never change in a
+    # process, and the signer's construction costs as much as the signature.
+    return TimestampSigner(key=Conf.SECRET_KEY, salt=Conf.PREFIX)
 
 
 def _options(job_id) -> dict:
