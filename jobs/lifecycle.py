@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Collection
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -99,10 +100,14 @@ def job_submit(
     """Save a PENDING job and queue it.
 
     Returns ``(job, created)``; ``created`` is False when ``idempotency_key`` named an
-    earlier identical request, whose job is returned instead. ``before_save`` runs first
-    inside the job's transaction (the API counts the request against its rate limit
-    there, so one commit covers both and a refused request leaves nothing behind).
-    ``callback_url`` is told when the job ends (see ``jobs.push``).
+    earlier identical request, whose job is returned instead. ``before_save`` runs first,
+    inside the job's transaction when it has one (the API counts the request against
+    its rate limit there, so one commit covers both and a refused request leaves
+    nothing behind). ``callback_url`` is told when the job ends (see ``jobs.push``).
+
+    The transaction is there when the job writes more than its own row: its queue
+    row (database broker), idempotency record or callback. With the Redis broker a
+    plain submit is one INSERT, atomic by itself, and its entry is pushed after it.
     """
     fingerprint = request_fingerprint(job_type, params) if idempotency_key else ""
     job = job_new(
@@ -119,7 +124,8 @@ def job_submit(
     # only prepared statements run.
     insert = job_insert_statement(job)
     entry = queue.run_job_entry(job.id, job_type) if _broker_shares_database() else None
-    with transaction.atomic():
+    together = entry is not None or bool(idempotency_key) or bool(callback_url)
+    with transaction.atomic() if together else nullcontext():
         if before_save is not None:
             before_save()
         if idempotency_key:
@@ -143,6 +149,7 @@ def job_submit(
                 # The queue row commits with the job: both exist or neither does.
                 cursor.execute(*entry)
             else:
+                # At once outside a transaction; after the caller's, inside one.
                 transaction.on_commit(lambda: enqueue(job.id, job_type))
     return job, True
 

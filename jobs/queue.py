@@ -30,7 +30,10 @@ def broker():
 
 def enqueue_run_job(job_id, job_type: str) -> None:
     # The type travels with the task so the worker can claim without reading first.
-    async_task(RUN_JOB, str(job_id), job_type, broker=broker(), **_options(job_id))
+    if Conf.SYNC:  # tests: async_task runs it here and now
+        async_task(RUN_JOB, str(job_id), job_type, broker=broker(), **_options(job_id))
+    else:
+        broker().enqueue(run_job_package(job_id, job_type))
 
 
 def run_job_entry(job_id, job_type: str) -> tuple[str, list]:
@@ -46,8 +49,8 @@ def run_job_package(job_id, job_type: str) -> str:
     """The signed queue entry for a job, built without touching the broker.
 
     It is the task dict that ``async_task`` builds, made here directly: on the submit
-    path async_task's human-readable task id and its signal cost more than the insert
-    they precede.
+    path async_task's human-readable task id, its signal and its log line cost more
+    than the insert (or the Redis push) they precede.
     """
     task = {"id": uuid.uuid4().hex, "func": RUN_JOB, "args": (str(job_id), job_type),
             **_options(job_id), "kwargs": {}, "started": timezone.now()}
