@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Collection
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -41,7 +42,8 @@ from jobs.records import (
     JobRecord,
     db_datetime,
     db_uuid,
-    job_insert,
+    job_insert_statement,
+    job_new,
     job_record,
 )
 
@@ -98,50 +100,64 @@ def job_submit(
     """Save a PENDING job and queue it.
 
     Returns ``(job, created)``; ``created`` is False when ``idempotency_key`` named an
-    earlier identical request, whose job is returned instead. ``before_save`` runs first
-    inside the job's transaction (the API counts the request against its rate limit
-    there, so one commit covers both and a refused request leaves nothing behind).
-    ``callback_url`` is told when the job ends (see ``jobs.push``).
+    earlier identical request, whose job is returned instead. ``before_save`` runs first,
+    inside the job's transaction when it has one (the API counts the request against
+    its rate limit there, so one commit covers both and a refused request leaves
+    nothing behind). ``callback_url`` is told when the job ends (see ``jobs.push``).
+
+    The transaction is there when the job writes more than its own row: its queue
+    row (database broker), idempotency record or callback. With the Redis broker a
+    plain submit is one INSERT, atomic by itself, and its entry is pushed after it.
     """
     fingerprint = request_fingerprint(job_type, params) if idempotency_key else ""
-    job = Job(
-        organization=organization, type=job_type, params=params, target=target[:512],
-        api_key_id=api_key_id, user=user, username=username,
-        metadata={k: str(v) for k, v in (metadata or {}).items()},
+    job = job_new(
+        organization_id=organization.pk, type=job_type, params=params, target=target[:512],
+        api_key_id=api_key_id, user_id=user.pk if user is not None else None,
+        username=username, metadata={k: str(v) for k, v in (metadata or {}).items()},
     )
+    # Read back as given, without a query (the dashboard shows job.user, for one).
+    job._state.fields_cache["organization"] = organization
+    if user is not None:
+        job._state.fields_cache["user"] = user
     # Everything that needs no database is done before the transaction: on SQLite it
-    # holds the one write lock that every web process and worker shares.
-    package = queue.run_job_package(job.id, job_type) if _broker_shares_database() else None
-    with transaction.atomic():
+    # holds the one write lock that every web process and worker shares, so inside it
+    # only prepared statements run.
+    insert = job_insert_statement(job)
+    entry = queue.run_job_entry(job.id, job_type) if _broker_shares_database() else None
+    together = entry is not None or bool(idempotency_key) or bool(callback_url)
+    with transaction.atomic() if together else nullcontext():
         if before_save is not None:
             before_save()
         if idempotency_key:
             earlier = _idempotent_job(organization, idempotency_key, fingerprint)
             if earlier is not None:
                 return earlier, False
-        job_insert(job)
-        if idempotency_key and not _idempotency_record(job, idempotency_key, fingerprint):
-            # A concurrent request with the same key got there first: answer with its
-            # job and let this one roll back.
-            transaction.set_rollback(True)
-            earlier = _idempotent_job(organization, idempotency_key, fingerprint)
-            if earlier is None:
-                raise IdempotencyConflict(idempotency_key)
-            return earlier, False
-        if callback_url:
-            JobCallback.objects.create(job_id=job.id, url=callback_url)
-        if package is not None:
-            # The queue row commits with the job: both exist or neither does.
-            queue.broker().enqueue(package)
-        else:
-            transaction.on_commit(lambda: enqueue(job.id, job_type))
+        with connection.cursor() as cursor:
+            cursor.execute(*insert)
+            job._state.adding = False
+            if idempotency_key and not _idempotency_record(job, idempotency_key, fingerprint):
+                # A concurrent request with the same key got there first: answer with its
+                # job and let this one roll back.
+                transaction.set_rollback(True)
+                earlier = _idempotent_job(organization, idempotency_key, fingerprint)
+                if earlier is None:
+                    raise IdempotencyConflict(idempotency_key)
+                return earlier, False
+            if callback_url:
+                JobCallback.objects.create(job_id=job.id, url=callback_url)
+            if entry is not None:
+                # The queue row commits with the job: both exist or neither does.
+                cursor.execute(*entry)
+            else:
+                # At once outside a transaction; after the caller's, inside one.
+                transaction.on_commit(lambda: enqueue(job.id, job_type))
     return job, True
 
 
 def _idempotency_record(job: Job, key: str, fingerprint: str) -> bool:
     try:
         with transaction.atomic():
-            IdempotencyRecord.objects.create(organization=job.organization, key=key,
+            IdempotencyRecord.objects.create(organization_id=job.organization_id, key=key,
                                              request_hash=fingerprint, job=job)
     except IntegrityError:
         return False

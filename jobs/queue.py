@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.signing import TimestampSigner
 from django.db import connections
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 from django_q.models import OrmQ
-from django_q.signing import SignedPackage
+from django_q.signing import PickleSerializer
 from django_q.tasks import async_task
 
 from jobs.once import built_once
@@ -30,16 +31,27 @@ def broker():
 
 def enqueue_run_job(job_id, job_type: str) -> None:
     # The type travels with the task so the worker can claim without reading first.
-    async_task(RUN_JOB, str(job_id), job_type, broker=broker(), **_options(job_id))
+    if Conf.SYNC:  # tests: async_task runs it here and now
+        async_task(RUN_JOB, str(job_id), job_type, broker=broker(), **_options(job_id))
+    else:
+        broker().enqueue(run_job_package(job_id, job_type))
+
+
+def run_job_entry(job_id, job_type: str) -> tuple[str, list]:
+    """The database broker's INSERT of a job's queue entry, parameters and all.
+
+    Built before the job's transaction, so that the job's insert and this one run back
+    to back inside it, holding SQLite's write lock for no more than the two statements.
+    """
+    return _INSERT, _entry_values(broker().list_key, run_job_package(job_id, job_type))
 
 
 def run_job_package(job_id, job_type: str) -> str:
     """The signed queue entry for a job, built without touching the broker.
 
-    For the database broker the job's insert and this entry's insert then share one
-    short transaction (``broker().enqueue(package)``). It is the task dict that
-    ``async_task`` builds, made here directly: on the submit path async_task's
-    human-readable task id and its signal cost more than the insert they precede.
+    It is the task dict that ``async_task`` builds, made here directly: on the submit
+    path async_task's human-readable task id, its signal and its log line cost more
+    than the insert (or the Redis push) they precede.
     """
     task = {"id": uuid.uuid4().hex, "func": RUN_JOB, "args": (str(job_id), job_type),
             **_options(job_id), "kwargs": {}, "started": timezone.now()}
@@ -48,7 +60,14 @@ def run_job_package(job_id, job_type: str) -> str:
         task["cached"] = Conf.CACHED
     if Conf.SYNC:
         task["sync"] = Conf.SYNC
-    return SignedPackage.dumps(task)
+    return _signer().sign_object(task, serializer=PickleSerializer, compress=Conf.COMPRESSED)
+
+
+@cache
+def _signer() -> TimestampSigner:
+    # What SignedPackage.dumps signs with, built once: key and salt never change in a
+    # process, and the signer's construction costs as much as the signature.
+    return TimestampSigner(key=Conf.SECRET_KEY, salt=Conf.PREFIX)
 
 
 def _options(job_id) -> dict:
@@ -67,12 +86,14 @@ class SqlBroker(ORM):
     """
 
     def enqueue(self, task):
-        connection = connections[Conf.ORM]
-        with connection.cursor() as cursor:
-            cursor.execute(_INSERT, [
-                self.list_key or Conf.CLUSTER_NAME, task,
-                connection.ops.adapt_datetimefield_value(timezone.now()),
-            ])
+        with connections[Conf.ORM].cursor() as cursor:
+            cursor.execute(_INSERT, _entry_values(self.list_key, task))
+
+
+def _entry_values(list_key: str | None, task: str) -> list:
+    connection = connections[Conf.ORM]
+    return [list_key or Conf.CLUSTER_NAME, task,
+            connection.ops.adapt_datetimefield_value(timezone.now())]
 
 
 def enqueue_task(func: str, *args) -> None:

@@ -132,10 +132,26 @@ _INSERT_COLUMNS = (
 )
 
 
-def job_insert(job: Job) -> None:
-    """INSERT a new job (as ``job.save()`` would, in one statement and less Python)."""
+def job_new(**values) -> Job:
+    """A new, unsaved ``Job``: the given attributes (by attname, e.g. ``organization_id``)
+    over the model's defaults, built through the model's positional constructor, which
+    costs a fraction of keyword construction with its relation lookups."""
+    fields = Job._meta.concrete_fields
+    args = [values.pop(f.attname) if f.attname in values else f.get_default() for f in fields]
+    if values:
+        raise TypeError(f"Job has no field(s) {', '.join(values)}")
+    return Job(*args)
+
+
+def _insert_sql() -> str:
     json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     placeholders = ", ".join(json_param if c in _JSON else "%s" for c in _INSERT_COLUMNS)
+    return f"INSERT INTO {JOB_TABLE} ({', '.join(_INSERT_COLUMNS)}) VALUES ({placeholders})"
+
+
+def job_insert_statement(job: Job) -> tuple[str, list]:
+    """The INSERT of a new job, its parameters ready for the database: worked out before
+    a transaction, so the write lock is held only while the statement runs."""
     values = [
         db_uuid(job.id), job.organization_id, job.type, job.status, job.target,
         json.dumps(job.params), json.dumps(job.metadata), job.progress_current,
@@ -143,7 +159,5 @@ def job_insert(job: Job) -> None:
         job.error_details, job.api_key_id, job.user_id, job.username,
         db_datetime(job.created_at), db_datetime(job.updated_at), job.worker, job.attempts,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {JOB_TABLE} ({', '.join(_INSERT_COLUMNS)})"
-                       f" VALUES ({placeholders})", values)
-    job._state.adding = False
+    return _insert_sql(), values
+

@@ -26,8 +26,10 @@ class Caller:
 
     @property
     def organization(self) -> Organization:
-        # Only the id is needed to scope queries and to save jobs: no query here.
-        return Organization(pk=self.organization_id)
+        # Only the id is needed to scope queries and to save jobs: no query here. The
+        # other fields are deferred (read on first use), and from_db's positional
+        # construction is the model's cheapest.
+        return Organization.from_db(None, ["id"], [self.organization_id])
 
 
 def presented_key(request) -> str | None:

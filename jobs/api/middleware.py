@@ -26,6 +26,10 @@ _PLAIN = {
 OUTAGE_RETRY_AFTER = 5
 
 
+def is_api_request(request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
 def _is_outage(exc: Exception) -> bool:
     from django.db import InterfaceError, OperationalError
     from redis.exceptions import ConnectionError as RedisConnectionError
@@ -44,7 +48,7 @@ class ApiErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith(API_PREFIX):
+        if not is_api_request(request):
             return self.get_response(request)
         request.trace_id = uuid.uuid4().hex
         response = self.get_response(request)
@@ -62,7 +66,7 @@ class ApiErrorMiddleware:
         return response
 
     def process_exception(self, request, exc):
-        if not request.path.startswith(API_PREFIX):
+        if not is_api_request(request):
             return None
         if isinstance(exc, ApiError):
             return from_exception(request, exc)

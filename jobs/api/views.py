@@ -49,7 +49,7 @@ def submit_view(job_type: str, category: str):
                 organization=caller.organization, job_type=job_type,
                 data=read_json_object(request), api_key_id=caller.key_id,
                 username=caller.name, source="api",
-                idempotency_key=request.headers.get("Idempotency-Key") or None,
+                idempotency_key=request.META.get("HTTP_IDEMPOTENCY_KEY") or None,
                 before_save=lambda: check_rate(caller.key_id, category, request),
             )
         except SubmissionInvalid as exc:
