@@ -63,7 +63,7 @@ def run_job_package(job_id, job_type: str) -> str:
     return _signer().sign_object(task, serializer=PickleSerializer, compress=Conf.COMPRESSED)
 
 
-@cache
+@built_once
 def _signer() -> TimestampSigner:
     # What SignedPackage.dumps signs with, built once: key and salt never change in a
     # process, and the signer's construction costs as much as the signature.
