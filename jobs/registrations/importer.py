@@ -9,7 +9,6 @@ as rejected with its line number and the reason.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gzip
 import hashlib
@@ -24,7 +23,7 @@ from django.utils import timezone
 
 from jobs.registrations import indexes, layouts, normalize
 from jobs.registrations.models import RegistrationImport
-from jobs.registrations.store import registrations_upsert
+from jobs.registrations.store import registrations_upsert_rows
 
 BATCH = 5000
 # Files this large load with the search indexes set aside and rebuilt at the end.
@@ -50,11 +49,15 @@ class Source:
     line: int = 0
 
     def lines(self) -> Iterator[str]:
-        decode = codecs.getincrementaldecoder("utf-8")("replace").decode
+        # Whole lines: a UTF-8 character never holds a newline byte, so each line decodes
+        # on its own.
         for chunk in self.stream:
             self.position += len(chunk)
             self.line += 1
-            yield decode(chunk).lstrip("\ufeff") if self.line == 1 else decode(chunk)
+            if self.line == 1:
+                yield chunk.decode("utf-8", "replace").lstrip("\ufeff")
+                continue
+            yield chunk.decode("utf-8", "replace")
 
 
 def open_source(path: str) -> Source:
@@ -136,12 +139,13 @@ def _import(run, source: Source, organization_id, progress: Progress) -> None:
     if run.status != RegistrationImport.Status.RUNNING:
         run.status = RegistrationImport.Status.RUNNING
         run.save(update_fields=["status"])
-    batch: list[dict] = []
+    batch: list[tuple] = []
     rejects: list[list] = []
+    row = normalize.row_of if run.layout == "jsonl" else normalize.row
     for line, values in rows:
         run.read += 1
         try:
-            batch.append(normalize.record(values))
+            batch.append(row(values))
         except normalize.Rejected as exc:
             rejects.append([line, str(exc)])
         if len(batch) + len(rejects) >= BATCH:
@@ -154,8 +158,8 @@ def _import(run, source: Source, organization_id, progress: Progress) -> None:
 
 def _commit(run, source: Source, batch, rejects, organization_id) -> None:
     with transaction.atomic():
-        inserted, updated = registrations_upsert(batch, organization_id=organization_id,
-                                                 source="import")
+        inserted, updated = registrations_upsert_rows(batch, organization_id=organization_id,
+                                                      source="import")
         run.inserted += inserted
         run.updated += updated
         run.rejected += len(rejects)
@@ -191,13 +195,13 @@ def _csv(source, run, lines, header_line) -> Iterator[tuple[int, dict]]:
     _skip_to_checkpoint(source, run)
     reader = csv.reader(source.lines())
     width = len(header)
+    gather = layouts.gatherer(fields)
     for values in reader:
-        if not values:
-            continue
         if len(values) != width:
-            yield source.line, {"_bad": f"{len(values)} columns, header has {width}"}
+            if values:
+                yield source.line, {"_bad": f"{len(values)} columns, header has {width}"}
             continue
-        yield source.line, layouts.gather(fields, values)
+        yield source.line, gather(values)
 
 
 def _jsonl(source, run, lines, first) -> Iterator[tuple[int, dict]]:

@@ -10,7 +10,7 @@ RDAP answer for the same domain merge into one record.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,7 +22,6 @@ TABLE = "jobs_registration"
 STAGE = "registration_stage"
 TEXT_COLUMNS = tuple(c for c in TRACKED if c != "email_proxy" and c not in DATE_FIELDS.values())
 DATE_COLUMNS = tuple(DATE_FIELDS.values())
-STAGE_COLUMNS = (*TRACKED, "source")
 SAVE_ORDER = ("rdap", "whois")
 
 
@@ -32,18 +31,28 @@ def registrations_upsert(rows: list[dict], *, organization_id: int | None, sourc
 
     Rows for the same domain within the batch are merged first, later values winning.
     """
+    return registrations_upsert_rows(
+        [tuple(_stage_value(row[c]) for c in TRACKED) for row in rows],
+        organization_id=organization_id, source=source, now=now)
+
+
+def registrations_upsert_rows(rows: list[tuple], *, organization_id: int | None, source: str,
+                              now: datetime | None = None) -> tuple[int, int]:
+    """``registrations_upsert`` for rows already in staging form (``normalize.row``):
+    tuples in ``TRACKED`` order, dates as ISO text."""
     rows = list(_merge_by_domain(rows).values())
     if not rows:
         return 0, 0
     now = now or timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         _tune(cursor)
-        _stage(cursor, rows, source)
+        _stage(cursor, rows)
         match = _match(organization_id)
         cursor.execute(f"SELECT count(*) FROM {STAGE} s JOIN {TABLE} r ON {match}", [])
         updated = cursor.fetchone()[0]
-        cursor.execute(_history_sql(match), [now])
-        cursor.execute(_upsert_sql(organization_id), [now, now, organization_id])
+        if updated:   # nothing to keep a version of when every domain is new (a fresh load)
+            cursor.execute(_history_sql(match), [now])
+        cursor.execute(_upsert_sql(organization_id), [source, now, now, organization_id])
     return len(rows) - updated, updated
 
 
@@ -56,39 +65,38 @@ def _tune(cursor) -> None:
         cursor.execute("PRAGMA cache_size = -131072")   # 128 MB of pages for the indexes
 
 
-def _merge_by_domain(rows: list[dict]) -> dict[str, dict]:
-    merged: dict[str, dict] = {}
+def _merge_by_domain(rows: list[tuple]) -> dict[str, tuple]:
+    merged: dict[str, tuple] = {}
     for row in rows:
-        known = merged.get(row["domain"])
-        merged[row["domain"]] = row if known is None else {
-            key: value if value not in ("", None, False) else known[key]
-            for key, value in row.items()}
+        known = merged.get(row[0])
+        merged[row[0]] = row if known is None else tuple(
+            value if value not in ("", None, False) else old
+            for value, old in zip(row, known, strict=True))
     return merged
 
 
-def _stage(cursor, rows: list[dict], source: str) -> None:
+def _stage(cursor, rows: list[tuple]) -> None:
     if connection.vendor == "postgresql":
         types = {c: "date" if c in DATE_COLUMNS else "boolean" if c == "email_proxy" else "text"
-                 for c in STAGE_COLUMNS}
+                 for c in TRACKED}
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ("
                        + ", ".join(f"{c} {t}" for c, t in types.items()) + ")")
         cursor.execute(f"TRUNCATE {STAGE}")
-        with cursor.cursor.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {STAGE} ({', '.join(TRACKED)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([*(row[c] for c in TRACKED), source])
+                copy.write_row(row)
         # Without statistics the planner takes the batch for a big table and joins it to
         # the store by scanning the store: a batch would cost the whole table's size.
         cursor.execute(f"ANALYZE {STAGE}")
         return
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ({', '.join(STAGE_COLUMNS)})")
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ({', '.join(TRACKED)})")
     cursor.execute(f"DELETE FROM {STAGE}")
-    marks = ", ".join(["%s"] * len(STAGE_COLUMNS))
-    cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})",
-                       [[*(_sqlite_value(row[c]) for c in TRACKED), source] for row in rows])
+    marks = ", ".join(["%s"] * len(TRACKED))
+    cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})", rows)
 
 
-def _sqlite_value(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
+def _stage_value(value):
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _match(organization_id: int | None) -> str:
@@ -127,7 +135,7 @@ def _upsert_sql(organization_id: int | None) -> str:
     source = (f"CASE WHEN ',' || {TABLE}.source || ',' LIKE '%%,' || excluded.source || ',%%' "
               f"THEN {TABLE}.source ELSE {TABLE}.source || ',' || excluded.source END")
     return (f"INSERT INTO {TABLE} ({columns}, source, first_seen, last_seen, organization_id) "
-            f"SELECT {columns}, source, %s, %s, %s FROM {STAGE} WHERE true "
+            f"SELECT {columns}, %s, %s, %s, %s FROM {STAGE} WHERE true "
             f"ON CONFLICT {target} DO UPDATE SET {updates}, source = {source}, "
             f"last_seen = excluded.last_seen")
 
