@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from datetime import date, datetime
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from jobs.registrations import normalize
@@ -37,23 +37,52 @@ def registrations_upsert(rows: list[dict], *, organization_id: int | None, sourc
 
 
 def registrations_upsert_rows(rows: list[tuple], *, organization_id: int | None, source: str,
-                              now: datetime | None = None) -> tuple[int, int]:
+                              now: datetime | None = None,
+                              expect_new: bool = False) -> tuple[int, int]:
     """``registrations_upsert`` for rows already in staging form (``normalize.row``):
-    tuples in ``TRACKED`` order, dates as ISO text."""
+    tuples in ``TRACKED`` order, dates as ISO text.
+
+    ``expect_new``: first try to insert the batch as it is, which a fresh load's batches
+    (no domain in the store yet) do at the cost of writing them once; a domain already
+    stored undoes the attempt and the batch goes the staged way.
+    """
     rows = list(_merge_by_domain(rows).values())
     if not rows:
         return 0, 0
     now = now or timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         _tune(cursor)
+        if expect_new and _insert_new(cursor, rows, organization_id, source, now):
+            return len(rows), 0
         _stage(cursor, rows)
         match = _match(organization_id)
         cursor.execute(f"SELECT count(*) FROM {STAGE} s JOIN {TABLE} r ON {match}", [])
         updated = cursor.fetchone()[0]
-        if updated:   # nothing to keep a version of when every domain is new (a fresh load)
+        if updated:   # nothing to keep a version of when every domain is new
             cursor.execute(_history_sql(match), [now])
         cursor.execute(_upsert_sql(organization_id), [source, now, now, organization_id])
     return len(rows) - updated, updated
+
+
+def _insert_new(cursor, rows: list[tuple], organization_id, source: str, now) -> bool:
+    """Insert rows whose domains are all new; False (and nothing written) if one is not."""
+    columns = (*TRACKED, "source", "first_seen", "last_seen", "organization_id")
+    extra = (source, now, now, organization_id)
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with (connection.wrap_database_errors,
+                      cursor.cursor.copy(f"COPY {TABLE} ({', '.join(columns)}) FROM STDIN")
+                      as copy):
+                    for row in rows:
+                        copy.write_row(row + extra)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {TABLE} ({', '.join(columns)}) "
+                                   f"VALUES ({marks})", [row + extra for row in rows])
+    except IntegrityError:
+        return False
+    return True
 
 
 def _tune(cursor) -> None:
