@@ -15,7 +15,10 @@ import hashlib
 import io
 import json
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -25,7 +28,7 @@ from jobs.registrations import indexes, layouts, normalize
 from jobs.registrations.models import RegistrationImport
 from jobs.registrations.store import registrations_upsert_rows
 
-BATCH = 5000
+BATCH = 20000
 # Files this large load with the search indexes set aside and rebuilt at the end.
 DEFER_INDEXES_BYTES = 32 << 20
 KEPT_REJECTS = 1000          # reasons kept per run; the count is always complete
@@ -134,38 +137,101 @@ def _stop(run: RegistrationImport, status: str, message: str) -> None:
     run.save(update_fields=["status", "message", "finished_at", "updated_at"])
 
 
+@dataclass
+class Batch:
+    """Rows worked out from the file, and where the file stands after them."""
+
+    rows: list[tuple]
+    rejects: list[list]
+    read: int
+    position: int           # the checkpoint: source.position and line after the batch
+    line: int
+    done: int               # bytes of the file itself read (for the progress bar)
+
+
 def _import(run, source: Source, organization_id, progress: Progress) -> None:
     rows = _rows(source, run)
+    convert = normalize.row_of if run.layout == "jsonl" else normalize.row
     if run.status != RegistrationImport.Status.RUNNING:
         run.status = RegistrationImport.Status.RUNNING
         run.save(update_fields=["status"])
+    expect_new = True
+    with closing(_read_ahead(_batches(source, rows, convert, run.size))) as batches:
+        for batch in batches:
+            expect_new = _commit(run, batch, organization_id, expect_new)
+            progress(run, batch.done, run.size)
+
+
+def _batches(source: Source, rows, convert, size: int) -> Iterator[Batch]:
     batch: list[tuple] = []
     rejects: list[list] = []
-    row = normalize.row_of if run.layout == "jsonl" else normalize.row
+    read = 0
     for line, values in rows:
-        run.read += 1
+        read += 1
         try:
-            batch.append(row(values))
+            batch.append(convert(values))
         except normalize.Rejected as exc:
             rejects.append([line, str(exc)])
         if len(batch) + len(rejects) >= BATCH:
-            _commit(run, source, batch, rejects, organization_id)
-            progress(run, source.raw.tell(), run.size)
-            batch, rejects = [], []
-    _commit(run, source, batch, rejects, organization_id)
-    progress(run, run.size, run.size)
+            yield Batch(batch, rejects, read, source.position, source.line, source.raw.tell())
+            batch, rejects, read = [], [], 0
+    yield Batch(batch, rejects, read, source.position, source.line, size)
 
 
-def _commit(run, source: Source, batch, rejects, organization_id) -> None:
+def _read_ahead(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """The batches, worked out in a thread while the database stores the one before.
+
+    Reading and normalising is Python work; storing is mostly the database's (SQLite and
+    psycopg let go of the interpreter while a statement runs), so on two cores the two
+    overlap. Closing this stops the thread; an error in it is raised here.
+    """
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for batch in batches:
+                if not hand_over(batch):
+                    return
+            hand_over(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the importing thread
+            hand_over(exc)
+
+    thread = threading.Thread(target=work, name="registration-import-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _commit(run, batch: Batch, organization_id, expect_new: bool) -> bool:
+    """Store a batch with the checkpoint after it; whether the next may expect new rows."""
     with transaction.atomic():
-        inserted, updated = registrations_upsert_rows(batch, organization_id=organization_id,
-                                                      source="import")
+        inserted, updated = registrations_upsert_rows(
+            batch.rows, organization_id=organization_id, source="import",
+            expect_new=expect_new)
+        run.read += batch.read
         run.inserted += inserted
         run.updated += updated
-        run.rejected += len(rejects)
-        run.rejects = (run.rejects + rejects)[:KEPT_REJECTS]
-        run.offset, run.line, run.updated_at = source.position, source.line, timezone.now()
+        run.rejected += len(batch.rejects)
+        run.rejects = (run.rejects + batch.rejects)[:KEPT_REJECTS]
+        run.offset, run.line, run.updated_at = batch.position, batch.line, timezone.now()
         run.save()
+    return updated == 0
 
 
 def _rows(source: Source, run: RegistrationImport) -> Iterator[tuple[int, dict]]:
