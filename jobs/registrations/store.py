@@ -77,6 +77,8 @@ def _insert_new(cursor, rows: list[tuple], organization_id, source: str, now) ->
                     for row in rows:
                         copy.write_row(row + extra)
             else:
+                # The text the driver would make of ``now`` on every row, made once.
+                extra = (source, now.isoformat(" "), now.isoformat(" "), organization_id)
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {TABLE} ({', '.join(columns)}) "
                                    f"VALUES ({marks})", [row + extra for row in rows])

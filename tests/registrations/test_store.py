@@ -119,3 +119,21 @@ def test_a_batch_expected_new_with_a_stored_domain_goes_the_staged_way():
     assert (record.source, str(record.created_date), record.organization_id) == (
         "import", "2020-01-02", None)
     assert record.first_seen == record.last_seen
+
+
+def test_inserted_as_it_is_or_staged_a_record_reads_back_the_same():
+    from django.utils import timezone
+
+    from jobs.registrations.store import registrations_upsert_rows
+
+    now = timezone.now()
+    for domain, expect_new in [("direct.com", True), ("staged.com", False)]:
+        registrations_upsert_rows([_staged(domain, createdDate="2020-01-02",
+                                           registrantEmail="a@withheldforprivacy.com")],
+                                  organization_id=None, source="import", now=now,
+                                  expect_new=expect_new)
+    direct, staged = (Registration.objects.get(domain=d) for d in ("direct.com", "staged.com"))
+    for field in ("first_seen", "last_seen", "created_date", "email_proxy", "source",
+                  "registrant_email", "tld"):
+        assert getattr(direct, field) == getattr(staged, field), field
+    assert direct.first_seen == now and direct.email_proxy is True
