@@ -4,7 +4,8 @@ A batch goes into a temporary staging table (``COPY`` on PostgreSQL, ``executema
 SQLite), then two statements do the rest in the database: one keeps the current state
 of every record the batch changes as a ``RegistrationVersion``, one upserts. A value the
 batch does not know (empty) never erases one the store has, so a WHOIS answer and an
-RDAP answer for the same domain merge into one record.
+RDAP answer for the same domain merge into one record. A batch of domains that are all
+new (a fresh bulk load) is inserted as it is instead, when the caller expects that.
 """
 
 from __future__ import annotations
