@@ -10,6 +10,7 @@ work as JSONL keys (a JSON list counts as a ``|``-separated list).
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 LAYOUTS: dict[str, dict[str, str]] = {
     "canonical": {
@@ -75,6 +76,20 @@ def field(header: str) -> str | None:
     if numbered and ALIASES.get(numbered.group(1)) in LIST_TARGETS:
         return ALIASES[numbered.group(1)]
     return None
+
+
+def gatherer(fields: list[str | None]):
+    """``gather`` with ``fields`` bound, for the rows of one file.
+
+    When no field has two columns, a row is the named cells as they are: an empty cell
+    means what a missing one does to ``normalize``.
+    """
+    named = [(i, name) for i, name in enumerate(fields) if name is not None]
+    names = [name for _, name in named]
+    if len(set(names)) < len(names) or len(names) < 2:
+        return lambda values: gather(fields, values)
+    pick = itemgetter(*(i for i, _ in named))
+    return lambda values: dict(zip(names, pick(values), strict=True))
 
 
 def gather(fields: list[str | None], values: list) -> dict:

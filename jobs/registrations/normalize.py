@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import idna
 
-from jobs.registrations.models import join_list
+from jobs.registrations.models import TRACKED, join_list
 
 
 class Rejected(ValueError):
@@ -51,6 +51,7 @@ PROXY_WORDS = ("privacy", "proxy", "whoisguard", "protect", "anonymis", "anonymi
 # Every redaction phrase holds one of these; the regex runs only when one is present.
 MARKER_HINTS = ("redact", "protect", "disclos", "gdpr", "query", "request", "non-public",
                 "withheld", "masking", "privacy")
+MARKER_HINT = re.compile("|".join(map(re.escape, MARKER_HINTS)))
 # Bulk files repeat the same registrars, companies, countries and dates on millions of
 # rows: normalised values are remembered (bounded) so each distinct one is worked out once.
 CACHE = 1 << 17
@@ -73,7 +74,7 @@ def _text(value: str) -> str:
     lowered = value.lower()
     if lowered.strip(" .:;!*") in REDACTED_VALUES:
         return ""
-    if any(hint in lowered for hint in MARKER_HINTS) and REDACTED_PHRASES.search(value):
+    if MARKER_HINT.search(lowered) and REDACTED_PHRASES.search(value):
         return ""
     return value
 
@@ -192,6 +193,89 @@ def record(values: dict) -> dict:
         "updated_date": date(values.get("updatedDate")),
         "expiry_date": date(values.get("expiryDate")),
     }
+
+
+# --- bulk files ---------------------------------------------------------------------------
+# ``row`` is ``record`` for the importer: the same values, as a tuple in ``TRACKED`` order
+# with dates as ISO text (what both databases' staging tables take), and each distinct
+# value of a field worked out once. Domains are unique per row, so they are not cached.
+
+DOMAIN_NAME = re.compile(r"(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+class _Memo(dict):
+    """value -> normalised value; a miss works it out (a hit never leaves C)."""
+
+    def __init__(self, work):
+        super().__init__()
+        self.work = work
+
+    def __missing__(self, value):
+        if len(self) >= CACHE:
+            self.clear()
+        found = self[value] = self.work(value)
+        return found
+
+
+def _iso(value) -> str | None:
+    found = date(value)
+    return found.isoformat() if found is not None else None
+
+
+def _email_cut(value) -> tuple[str, bool]:
+    address, proxy = email(value)
+    return address[:255], proxy
+
+
+_tld = _Memo(lambda v: (lambda t: t.lower().lstrip(".") if t else None)(text(v)))
+_registrar = _Memo(lambda v: text(v)[:255])
+_iana = _Memo(lambda v: str(v or "").strip()[:16])
+_name = _Memo(lambda v: text(v)[:255])
+_company = _Memo(lambda v: text(v)[:255])
+_email = _Memo(_email_cut)
+_phone = _Memo(lambda v: text(v)[:64])
+_country = _Memo(lambda v: text(v)[:64])
+_city = _Memo(lambda v: text(v)[:128])
+_servers = _Memo(lambda v: join_list(dict.fromkeys(items(v))))
+_status_list = _Memo(lambda v: join_list(statuses(v)))
+_day = _Memo(_iso)
+
+
+def _domain_name(value) -> str:
+    if isinstance(value, str):
+        name = value.strip().rstrip(".").lower()
+        if name.isascii() and len(name) <= 253 and DOMAIN_NAME.fullmatch(name):
+            return name
+    return domain(value)     # the slow path says why not, or handles IDNs
+
+
+def row(values: dict[str, str]) -> tuple:
+    """``record(values)`` as a tuple in ``TRACKED`` order, dates as ISO text.
+
+    For text values (CSV cells); ``row_of`` takes any (JSON) values.
+    """
+    if "_bad" in values:
+        raise Rejected(values["_bad"])
+    get = values.get
+    name = _domain_name(get("domain"))
+    address, proxy = _email[get("registrantEmail")]
+    tld = _tld[get("tld")]      # None: no tld given, the name's own
+    return (
+        name, name[name.rfind(".") + 1:] if tld is None else tld,
+        _registrar[get("registrarName")], _iana[get("registrarIanaId")],
+        _name[get("registrantName")], _company[get("registrantCompany")],
+        address, _phone[get("registrantPhone")], _country[get("registrantCountry")],
+        _city[get("registrantCity")], proxy,
+        _servers[get("nameServers")], _status_list[get("domainStatus")],
+        _day[get("createdDate")], _day[get("updatedDate")], _day[get("expiryDate")],
+    )
+
+
+def row_of(values: dict) -> tuple:
+    """``row`` for values of any type (``1`` and ``True`` are one key to a dict)."""
+    found = record(values)
+    return tuple(found[c].isoformat() if isinstance(found[c], dt.date) else found[c]
+                 for c in TRACKED)
 
 
 # --- live answers --------------------------------------------------------------------------

@@ -4,15 +4,16 @@ A batch goes into a temporary staging table (``COPY`` on PostgreSQL, ``executema
 SQLite), then two statements do the rest in the database: one keeps the current state
 of every record the batch changes as a ``RegistrationVersion``, one upserts. A value the
 batch does not know (empty) never erases one the store has, so a WHOIS answer and an
-RDAP answer for the same domain merge into one record.
+RDAP answer for the same domain merge into one record. A batch of domains that are all
+new (a fresh bulk load) is inserted as it is instead, when the caller expects that.
 """
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import date, datetime
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from jobs.registrations import normalize
@@ -22,7 +23,6 @@ TABLE = "jobs_registration"
 STAGE = "registration_stage"
 TEXT_COLUMNS = tuple(c for c in TRACKED if c != "email_proxy" and c not in DATE_FIELDS.values())
 DATE_COLUMNS = tuple(DATE_FIELDS.values())
-STAGE_COLUMNS = (*TRACKED, "source")
 SAVE_ORDER = ("rdap", "whois")
 
 
@@ -32,19 +32,60 @@ def registrations_upsert(rows: list[dict], *, organization_id: int | None, sourc
 
     Rows for the same domain within the batch are merged first, later values winning.
     """
+    return registrations_upsert_rows(
+        [tuple(_stage_value(row[c]) for c in TRACKED) for row in rows],
+        organization_id=organization_id, source=source, now=now)
+
+
+def registrations_upsert_rows(rows: list[tuple], *, organization_id: int | None, source: str,
+                              now: datetime | None = None,
+                              expect_new: bool = False) -> tuple[int, int]:
+    """``registrations_upsert`` for rows already in staging form (``normalize.row``):
+    tuples in ``TRACKED`` order, dates as ISO text.
+
+    ``expect_new``: first try to insert the batch as it is, which a fresh load's batches
+    (no domain in the store yet) do at the cost of writing them once; a domain already
+    stored undoes the attempt and the batch goes the staged way.
+    """
     rows = list(_merge_by_domain(rows).values())
     if not rows:
         return 0, 0
     now = now or timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         _tune(cursor)
-        _stage(cursor, rows, source)
+        if expect_new and _insert_new(cursor, rows, organization_id, source, now):
+            return len(rows), 0
+        _stage(cursor, rows)
         match = _match(organization_id)
         cursor.execute(f"SELECT count(*) FROM {STAGE} s JOIN {TABLE} r ON {match}", [])
         updated = cursor.fetchone()[0]
-        cursor.execute(_history_sql(match), [now])
-        cursor.execute(_upsert_sql(organization_id), [now, now, organization_id])
+        if updated:   # nothing to keep a version of when every domain is new
+            cursor.execute(_history_sql(match), [now])
+        cursor.execute(_upsert_sql(organization_id), [source, now, now, organization_id])
     return len(rows) - updated, updated
+
+
+def _insert_new(cursor, rows: list[tuple], organization_id, source: str, now) -> bool:
+    """Insert rows whose domains are all new; False (and nothing written) if one is not."""
+    columns = (*TRACKED, "source", "first_seen", "last_seen", "organization_id")
+    extra = (source, now, now, organization_id)
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with (connection.wrap_database_errors,
+                      cursor.cursor.copy(f"COPY {TABLE} ({', '.join(columns)}) FROM STDIN")
+                      as copy):
+                    for row in rows:
+                        copy.write_row(row + extra)
+            else:
+                # The text the driver would make of ``now`` on every row, made once.
+                extra = (source, now.isoformat(" "), now.isoformat(" "), organization_id)
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {TABLE} ({', '.join(columns)}) "
+                                   f"VALUES ({marks})", [row + extra for row in rows])
+    except IntegrityError:
+        return False
+    return True
 
 
 def _tune(cursor) -> None:
@@ -56,39 +97,38 @@ def _tune(cursor) -> None:
         cursor.execute("PRAGMA cache_size = -131072")   # 128 MB of pages for the indexes
 
 
-def _merge_by_domain(rows: list[dict]) -> dict[str, dict]:
-    merged: dict[str, dict] = {}
+def _merge_by_domain(rows: list[tuple]) -> dict[str, tuple]:
+    merged: dict[str, tuple] = {}
     for row in rows:
-        known = merged.get(row["domain"])
-        merged[row["domain"]] = row if known is None else {
-            key: value if value not in ("", None, False) else known[key]
-            for key, value in row.items()}
+        known = merged.get(row[0])
+        merged[row[0]] = row if known is None else tuple(
+            value if value not in ("", None, False) else old
+            for value, old in zip(row, known, strict=True))
     return merged
 
 
-def _stage(cursor, rows: list[dict], source: str) -> None:
+def _stage(cursor, rows: list[tuple]) -> None:
     if connection.vendor == "postgresql":
         types = {c: "date" if c in DATE_COLUMNS else "boolean" if c == "email_proxy" else "text"
-                 for c in STAGE_COLUMNS}
+                 for c in TRACKED}
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ("
                        + ", ".join(f"{c} {t}" for c, t in types.items()) + ")")
         cursor.execute(f"TRUNCATE {STAGE}")
-        with cursor.cursor.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {STAGE} ({', '.join(TRACKED)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([*(row[c] for c in TRACKED), source])
+                copy.write_row(row)
         # Without statistics the planner takes the batch for a big table and joins it to
         # the store by scanning the store: a batch would cost the whole table's size.
         cursor.execute(f"ANALYZE {STAGE}")
         return
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ({', '.join(STAGE_COLUMNS)})")
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ({', '.join(TRACKED)})")
     cursor.execute(f"DELETE FROM {STAGE}")
-    marks = ", ".join(["%s"] * len(STAGE_COLUMNS))
-    cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})",
-                       [[*(_sqlite_value(row[c]) for c in TRACKED), source] for row in rows])
+    marks = ", ".join(["%s"] * len(TRACKED))
+    cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})", rows)
 
 
-def _sqlite_value(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
+def _stage_value(value):
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _match(organization_id: int | None) -> str:
@@ -127,7 +167,7 @@ def _upsert_sql(organization_id: int | None) -> str:
     source = (f"CASE WHEN ',' || {TABLE}.source || ',' LIKE '%%,' || excluded.source || ',%%' "
               f"THEN {TABLE}.source ELSE {TABLE}.source || ',' || excluded.source END")
     return (f"INSERT INTO {TABLE} ({columns}, source, first_seen, last_seen, organization_id) "
-            f"SELECT {columns}, source, %s, %s, %s FROM {STAGE} WHERE true "
+            f"SELECT {columns}, %s, %s, %s, %s FROM {STAGE} WHERE true "
             f"ON CONFLICT {target} DO UPDATE SET {updates}, source = {source}, "
             f"last_seen = excluded.last_seen")
 

@@ -235,3 +235,44 @@ def test_a_bulk_load_sets_indexes_aside_and_rebuilds_them(tmp_path, monkeypatch,
     assert [r.domain for r in page.records] == ["d5.com"]
     if connection.vendor == "sqlite":
         assert "jobs_registration_fts VIRTUAL TABLE INDEX" in _plan("registrantCompany:*pany*")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_outside_a_transaction_rebuilds_every_index(tmp_path, monkeypatch):
+    from django.db import connection
+
+    from jobs.registrations import indexes
+
+    path = tmp_path / "big.csv"
+    _big_file(path, 250, False)
+    monkeypatch.setattr(importer, "BATCH", 100)
+    run_row = importer.registrations_import(str(path), defer_indexes=True)
+    assert (run_row.read, run_row.inserted, run_row.status) == (250, 250, "done")
+    with connection.cursor() as cursor:
+        names = connection.introspection.get_constraints(cursor, "jobs_registration")
+    assert {name for name, _create in indexes.deferrable(connection.vendor)} <= set(names)
+    assert Registration.objects.filter(registrant_email="o3@x.com").count() == 36
+
+
+def test_reading_ahead_keeps_order_passes_errors_on_and_stops_when_closed():
+    import threading
+    from contextlib import closing
+
+    assert list(importer._read_ahead(iter(range(50)))) == list(range(50))
+
+    def failing():
+        yield 1
+        raise importer.ImportFailed("bad header")
+
+    with pytest.raises(importer.ImportFailed, match="bad header"):
+        list(importer._read_ahead(failing()))
+
+    def endless():
+        n = 0
+        while True:
+            n += 1
+            yield n
+
+    with closing(importer._read_ahead(endless())) as ahead:
+        assert [next(ahead) for _ in range(3)] == [1, 2, 3]
+    assert not any(t.name == "registration-import-reader" for t in threading.enumerate())

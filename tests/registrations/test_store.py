@@ -90,3 +90,50 @@ def test_bad_domain_and_date_are_rejected():
         row(domain="not a domain")
     with pytest.raises(normalize.Rejected, match="not a date"):
         row(createdDate="2020-13-45")
+
+
+def _staged(domain, **values):
+    from jobs.registrations.models import TRACKED
+
+    found = normalize.record({"domain": domain, **values})
+    return tuple(found[c].isoformat() if isinstance(found[c], dt.date) else found[c]
+                 for c in TRACKED)
+
+
+def test_a_batch_expected_new_with_a_stored_domain_goes_the_staged_way():
+    from jobs.registrations.store import registrations_upsert_rows
+
+    registrations_upsert([row(registrantName="Old Name")], organization_id=None,
+                         source="import")
+    batch = [_staged("new1.com"), _staged("example.com", registrantName="New Name"),
+             _staged("new2.com")]
+    assert registrations_upsert_rows(batch, organization_id=None, source="import",
+                                     expect_new=True) == (2, 1)
+    assert Registration.objects.count() == 3
+    assert Registration.objects.get(domain="example.com").registrant_name == "New Name"
+    assert RegistrationVersion.objects.get().values["registrant_name"] == "Old Name"
+    fresh = [_staged("new3.com", createdDate="2020-01-02"), _staged("new4.com")]
+    assert registrations_upsert_rows(fresh, organization_id=None, source="import",
+                                     expect_new=True) == (2, 0)
+    record = Registration.objects.get(domain="new3.com")
+    assert (record.source, str(record.created_date), record.organization_id) == (
+        "import", "2020-01-02", None)
+    assert record.first_seen == record.last_seen
+
+
+def test_inserted_as_it_is_or_staged_a_record_reads_back_the_same():
+    from django.utils import timezone
+
+    from jobs.registrations.store import registrations_upsert_rows
+
+    now = timezone.now()
+    for domain, expect_new in [("direct.com", True), ("staged.com", False)]:
+        registrations_upsert_rows([_staged(domain, createdDate="2020-01-02",
+                                           registrantEmail="a@withheldforprivacy.com")],
+                                  organization_id=None, source="import", now=now,
+                                  expect_new=expect_new)
+    direct, staged = (Registration.objects.get(domain=d) for d in ("direct.com", "staged.com"))
+    for field in ("first_seen", "last_seen", "created_date", "email_proxy", "source",
+                  "registrant_email", "tld"):
+        assert getattr(direct, field) == getattr(staged, field), field
+    assert direct.first_seen == now and direct.email_proxy is True
