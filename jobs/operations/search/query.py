@@ -108,11 +108,10 @@ class Where:
     params: list
 
 
-def compile_terms(terms: list[Term], organization_id: int | None) -> Where:
-    # An expression no index covers: visibility filters rows, it never drives the plan
-    # (nearly every record is imported, so an index on it would be the worst choice).
-    clauses = ["COALESCE(r.organization_id, 0) IN (0, %s)"]
-    params: list = [organization_id or 0]
+def compile_terms(terms: list[Term]) -> Where:
+    """The terms' conditions, AND-ed; which records are visible is the finder's part."""
+    clauses: list[str] = []
+    params: list = []
     for item in terms:
         sql, values = _clause(item)
         clauses.append(sql)
