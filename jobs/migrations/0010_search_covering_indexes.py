@@ -1,7 +1,7 @@
-# On PostgreSQL the search's B-trees (the date indexes and those on lower(col)) become
-# partial on imported records and carry the column and the id, so a search counts and
-# collects its matches from the index alone; see jobs/registrations/indexes.py. Their
-# names stay; SQLite's are unchanged. The organization column loses its own index
+# On PostgreSQL the search's B-trees (the date indexes and those on lower(col)) carry
+# the column, the id and the organization, so a search counts and collects its matches
+# from the index alone; see jobs/registrations/indexes.py. Their names stay; SQLite's
+# are unchanged. The organization column loses its own index
 # (see the model).
 
 import django.db.models.deletion

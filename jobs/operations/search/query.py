@@ -106,6 +106,7 @@ def field_range_hint(field: str) -> str:
 class Where:
     sql: str
     params: list
+    anywhere: bool = False   # a pattern with a leading wildcard (a trigram search)
 
 
 def compile_terms(terms: list[Term]) -> Where:
@@ -116,7 +117,8 @@ def compile_terms(terms: list[Term]) -> Where:
         sql, values = _clause(item)
         clauses.append(sql)
         params += values
-    return Where(" AND ".join(clauses), params)
+    anywhere = any(isinstance(p, str) and p.startswith("%") for p in params)
+    return Where(" AND ".join(clauses), params, anywhere)
 
 
 def _clause(item: Term) -> tuple[str, list]:

@@ -74,3 +74,22 @@ def test_proxy_email_is_flagged(records):
     page = finder.search(query.parse("private.io"), organization_id=None, limit=1, offset=0)
     record = page.records[0]
     assert record.email_proxy and record.registrant_name == ""
+
+
+def test_pages_past_the_bound_come_in_store_order(records, org, monkeypatch):
+    """Past the bound a page is walked in id order, an organization's records merged in."""
+    registrations_upsert([normalize.record({"domain": "secret.com", "createdDate": "2022-01-01"})],
+                         organization_id=org.pk, source="whois")
+    monkeypatch.setattr(finder, "COUNT_BOUND", 2)
+    pages = [finder.search(query.parse("createdAfter:2000-01-01"), organization_id=org.pk,
+                           limit=2, offset=offset) for offset in (0, 2, 4)]
+    assert [[r.domain for r in page.records] for page in pages] == [
+        ["acme.com", "acme-login.net"], ["globex.org", "private.io"], ["secret.com"]]
+    assert all(page.estimated and page.total >= 3 for page in pages)
+
+
+def test_a_pattern_in_much_of_the_table_is_found_without_the_bitmap(records, monkeypatch):
+    """DENSE_SHARE 0: every trigram pattern counts as common; the answer is the same."""
+    monkeypatch.setattr(finder, "DENSE_SHARE", 0.0)
+    assert found("registrantCompany:*corp*") == ["acme.com", "acme-login.net", "globex.org"]
+    assert found("nameServer:*.cloudflare.com") == ["globex.org"]

@@ -22,8 +22,9 @@ CLASSES = {
                                   "jobs_registration_fts VIRTUAL TABLE INDEX 0:L"),
     "name server": ("nameServer:ns1.acme-dns.net", "registration_name_servers_trgm",
                     "jobs_registration_fts VIRTUAL TABLE INDEX 0:L"),
+    # As rare as each other here: either term's index will do.
     "multi-field": ("registrantEmail:john@acme.com registrarName:godaddy* tld:com",
-                    "registration_registrant_email_lower",
+                    ("registration_registrant_email_lower", "registration_registrar_name_lower"),
                     "USING INDEX registration_registrant_email_lower"),
     "date range": ("createdAfter:2020-01-01 createdBefore:2020-12-31", "registration_created",
                    "USING INDEX registration_created"),
@@ -46,7 +47,7 @@ def planner(records):
             "registrant_name, registrant_company, registrant_email, email_proxy, "
             "registrant_phone, registrant_country, registrant_city, name_servers, statuses, "
             "source, first_seen, last_seen) "
-            "SELECT 'filler' || i || '.net', 'net', 'Registrar ' || (i %% 40), '', "
+            "SELECT 'filler' || i || '.com', 'com', 'Registrar ' || (i %% 40), '', "
             "'Person ' || i, 'Company ' || i, 'p' || i || '@example.net', FALSE, '', 'DE', "
             "'Berlin', '|ns' || i || '.example.net|', '|ok|', 'test', CURRENT_TIMESTAMP, "
             "CURRENT_TIMESTAMP FROM n", [FILLER])
@@ -63,7 +64,8 @@ def test_each_query_class_uses_its_index(planner, name, org):
     text, postgres_index, sqlite_index = CLASSES[name]
     plan = finder.explain(query.parse(text), org.pk)
     expected = postgres_index if connection.vendor == "postgresql" else sqlite_index
-    assert expected in plan, plan
+    assert any(index in plan for index in
+               ((expected,) if isinstance(expected, str) else expected)), plan
     assert "Seq Scan" not in plan and "SCAN r" not in plan, plan
 
 
@@ -79,3 +81,11 @@ def test_trigram_index_follows_updates_and_deletes(records):
     found = finder.search(query.parse("registrantCompany:*nitec*"), organization_id=None,
                           limit=10, offset=0)
     assert [r.domain for r in found.records] == ["globex.org"]
+
+
+def test_a_page_past_the_bound_walks_the_primary_key(planner, org):
+    """A value in most records: the page is read in id order, stopping when it is full."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's planner sorts the index's matches here")
+    plan = finder.explain(query.parse("tld:com"), org.pk, page=True)
+    assert "Index Scan using jobs_registration_pkey" in plan, plan
