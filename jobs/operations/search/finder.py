@@ -7,11 +7,11 @@ land after the pages already seen, so paging through a result does not shift.
 A search first collects the ids of up to ``COUNT_BOUND`` + 1 matches, in any order,
 through its search index (on PostgreSQL a B-tree gives them without reading the table;
 see ``jobs.registrations.indexes``; a trigram pattern the planner expects in a good
-share of the table reads the table in order instead and stops at the bound). When that is all of them, their number is the exact
-total and the page is cut from them. Past the bound, the total is the planner's
-estimate, flagged, and the page is asked for in ``id`` order; the planner then walks the
-primary key and stops once the page is full (a popular value fills it quickly) or sorts
-the ids a covering index gives, whichever costs less.
+share of the table reads the table in order instead and stops at the bound). When that
+is all of them, their number is the exact total and the page is cut from them. Past the
+bound, the total is the planner's estimate, flagged, and the page is asked for in ``id``
+order; the planner then walks the primary key and stops once the page is full (a popular
+value fills it quickly) or sorts the ids a covering index gives, whichever costs less.
 
 A record is visible to an organization when it was imported (no organization) or that
 organization's jobs learned it. The two sets are asked apart, each with a plain
