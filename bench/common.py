@@ -52,20 +52,28 @@ def free_port() -> int:
 class Bench:
     """One benchmark run's database, environment and child processes."""
 
-    def __init__(self, name: str, args: argparse.Namespace, *, workers: int = 2, **extra_env):
+    def __init__(self, name: str, args: argparse.Namespace, *, workers: int = 2,
+                 database: str | None = None, **extra_env):
+        """``database``: a PostgreSQL database name (or SQLite file) to use and keep,
+        created when missing, instead of a fresh one dropped at the end."""
         self.name = name
         self.args = args
         self.tag = f"bench_{name}_{uuid.uuid4().hex[:8]}"
         self.tmp = Path(tempfile.mkdtemp(prefix=f"{self.tag}-"))
         self.procs: list[subprocess.Popen] = []
-        self.pg_database = None
+        self.pg_database = None   # dropped at the end
         if args.postgres:
-            self.pg_database = self.tag
-            _pg_admin(f'CREATE DATABASE "{self.pg_database}"')
             p = POSTGRES
-            database_url = f"postgres://{p['user']}@{p['host']}:{p['port']}/{self.pg_database}"
+            if database:
+                if not _pg_exists(database):
+                    _pg_admin(f'CREATE DATABASE "{database}"')
+            else:
+                self.pg_database = database = self.tag
+                _pg_admin(f'CREATE DATABASE "{database}"')
+            database_url = f"postgres://{p['user']}@{p['host']}:{p['port']}/{database}"
         else:
-            database_url = f"sqlite:///{self.tmp / 'db.sqlite3'}"
+            path = Path(database).resolve() if database else self.tmp / "db.sqlite3"
+            database_url = f"sqlite:///{path}"
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -240,6 +248,14 @@ def _pg_admin(sql: str) -> None:
 
     with psycopg.connect(dbname="postgres", autocommit=True, **POSTGRES) as conn:
         conn.execute(sql)
+
+
+def _pg_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(dbname="postgres", autocommit=True, **POSTGRES) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            [name]).fetchone() is not None
 
 
 def _tail(path: Path, chars: int = 3000) -> str:

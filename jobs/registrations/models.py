@@ -60,8 +60,12 @@ class Registration(models.Model):
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     # None: imported, visible to every organization; else learned by that one's jobs.
+    # No index of its own: registration_org_domain serves an organization's records, and
+    # one on a column nearly always NULL would only tempt the planner to read every
+    # imported record through it.
     organization = models.ForeignKey("jobs.Organization", null=True, blank=True,
-                                     on_delete=models.CASCADE, related_name="+")
+                                     on_delete=models.CASCADE, related_name="+",
+                                     db_index=False)
 
     objects = RegistrationQuerySet.as_manager()
 

@@ -1,4 +1,24 @@
-"""Running a search against the store: one page of records and a bounded count."""
+"""Running a search against the store: one page of records and a bounded count.
+
+Records come in the order they entered the store (``id``): the primary key delivers it,
+for an append-mostly table it is also the order of the rows on disk, and new records
+land after the pages already seen, so paging through a result does not shift.
+
+A search first collects the ids of up to ``COUNT_BOUND`` + 1 matches, in any order,
+through its search index (on PostgreSQL a B-tree gives them without reading the table;
+see ``jobs.registrations.indexes``; a trigram pattern the planner expects in a good
+share of the table reads the table in order instead and stops at the bound). When that
+is all of them, their number is the exact total and the page is cut from them. Past the
+bound, the total is the planner's estimate, flagged, and the page is asked for in ``id``
+order; the planner then walks the primary key and stops once the page is full (a popular
+value fills it quickly) or sorts the ids a covering index gives, whichever costs less.
+
+A record is visible to an organization when it was imported (no organization) or that
+organization's jobs learned it. The two sets are asked apart, each with a plain
+``organization_id`` condition, which the search indexes check from their own copy of
+the column, and an organization's own records also have their ``(organization_id,
+domain)`` index.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +26,7 @@ import json
 import math
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 
 from jobs.operations.search import query
 from jobs.registrations.models import Registration
@@ -15,6 +35,10 @@ TABLE = "jobs_registration"
 SOURCE = f"{TABLE} r"   # bench/search.py swaps in "... NOT INDEXED" for its baseline
 # Counting stops here: past it the total is the planner's estimate (or this bound).
 COUNT_BOUND = 10_000
+# A bitmap over a trigram index holds every candidate before the first row is read; for
+# a pattern the planner expects in this share of the table or more, reading the table
+# in order finds the first COUNT_BOUND + 1 matches in a small part of it instead.
+DENSE_SHARE = 0.03
 
 
 @dataclass
@@ -26,45 +50,118 @@ class Page:
 
 def search(terms: list[query.Term], *, organization_id: int | None, limit: int,
            offset: int) -> Page:
-    where = query.compile_terms(terms, organization_id)
-    records = list(Registration.objects.raw(
-        f"SELECT r.* FROM {SOURCE} WHERE {where.sql} ORDER BY r.domain, r.id LIMIT %s OFFSET %s",
-        [*where.params, limit, offset]))
-    total, estimated = count(where)
-    if not estimated:
-        total = max(total, offset + len(records))
-    return Page(records, total, estimated)
+    where = query.compile_terms(terms)
+    ids = matching_ids(where, organization_id)
+    if len(ids) <= COUNT_BOUND:
+        return Page(_records(sorted(ids)[offset:offset + limit]), len(ids), False)
+    sql, params = page_sql(where, organization_id, limit, offset)
+    records = list(Registration.objects.raw(sql, params))
+    with connection.cursor() as cursor:
+        total = max(len(ids), _planner_estimate(cursor, where, organization_id))
+    return Page(records, total, True)
 
 
-def count(where: query.Where, bound: int | None = None) -> tuple[int, bool]:
+def _records(ids: list[int]) -> list[Registration]:
+    found = Registration.objects.in_bulk(ids)
+    return [found[i] for i in ids]
+
+
+def _scopes(organization_id: int | None) -> list[tuple[str, list]]:
+    """The visible sets: imported records, and this organization's own."""
+    # SQLite, without statistics, would walk the organization_id index for IS NULL (the
+    # whole table); the unary + keeps it off that index.
+    public = "+r.organization_id IS NULL" if connection.vendor == "sqlite" else \
+        "r.organization_id IS NULL"
+    scopes = [(public, [])]
+    if organization_id:
+        scopes.append(("r.organization_id = %s", [organization_id]))
+    return scopes
+
+
+def _select(columns: str, where: query.Where, organization_id: int | None,
+            tail: str = "", tail_params: tuple = (), *,
+            public_source: str | None = None) -> tuple[list[str], list]:
+    parts, params = [], []
+    for scope, values in _scopes(organization_id):
+        condition = f"{scope} AND {where.sql}" if where.sql else scope
+        source = public_source if public_source and not values else SOURCE
+        parts.append(f"SELECT {columns} FROM {source} WHERE {condition}{tail}")
+        params += [*values, *where.params, *tail_params]
+    return parts, params
+
+
+def _union(parts: list[str]) -> str:
+    return " UNION ALL ".join(f"SELECT * FROM ({part}) s{i}" for i, part in enumerate(parts))
+
+
+def matching_ids(where: query.Where, organization_id: int | None,
+                 bound: int | None = None) -> list[int]:
+    """Ids of up to ``bound`` + 1 visible matches, in no particular order."""
+    bound = COUNT_BOUND if bound is None else bound
+    parts, params = _select("r.id", where, organization_id, " LIMIT %s", (bound + 1,))
+    with transaction.atomic(), connection.cursor() as cursor:
+        if where.anywhere and connection.vendor == "postgresql" and _dense(cursor, where):
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(_union(parts), params)
+        return [row[0] for row in cursor.fetchall()][:bound + 1]
+
+
+def _dense(cursor, where: query.Where) -> bool:
+    expected = _planner_estimate(cursor, where, None)
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [TABLE])
+    return expected >= DENSE_SHARE * cursor.fetchone()[0]
+
+
+def page_sql(where: query.Where, organization_id: int | None, limit: int,
+             offset: int) -> tuple[str, list]:
+    # Past the bound a value is common: SQLite, left to choose, sorts every match an
+    # index finds; reading imported records in rowid order stops at the page's end.
+    walk = f"{TABLE} r NOT INDEXED" if connection.vendor == "sqlite" and SOURCE == \
+        f"{TABLE} r" else None
+    parts, params = _select("r.*", where, organization_id, " ORDER BY r.id LIMIT %s",
+                            (offset + limit,), public_source=walk)
+    return (f"SELECT * FROM ({_union(parts)}) found ORDER BY id LIMIT %s OFFSET %s",
+            [*params, limit, offset])
+
+
+def count(where: query.Where, organization_id: int | None = None,
+          bound: int | None = None) -> tuple[int, bool]:
     """(matches, estimated): exact up to ``bound``, then an estimate no smaller than it."""
     bound = COUNT_BOUND if bound is None else bound
+    parts, params = _select("1", where, organization_id, " LIMIT %s", (bound + 1,))
+    counts = " + ".join(f"(SELECT count(*) FROM ({part}) c{i})" for i, part in enumerate(parts))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {SOURCE} WHERE {where.sql} "
-                       f"LIMIT %s) bounded", [*where.params, bound + 1])
+        cursor.execute(f"SELECT {counts}", params)
         exact = cursor.fetchone()[0]
         if exact <= bound:
             return exact, False
-        return max(bound + 1, _planner_estimate(cursor, where)), True
+        return max(bound + 1, _planner_estimate(cursor, where, organization_id)), True
 
 
-def _planner_estimate(cursor, where: query.Where) -> int:
+def _planner_estimate(cursor, where: query.Where, organization_id: int | None) -> int:
     if connection.vendor != "postgresql":
         return 0
-    cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {SOURCE} WHERE {where.sql}",
-                   where.params)
+    parts, params = _select("1", where, organization_id)
+    cursor.execute("EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(parts), params)
     plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def explain(terms: list[query.Term], organization_id: int | None = None) -> str:
-    """The plan of a search's page query, as text (for tests and the benchmark)."""
-    where = query.compile_terms(terms, organization_id)
-    sql = f"SELECT r.* FROM {SOURCE} WHERE {where.sql} ORDER BY r.domain, r.id LIMIT 100"
+def explain(terms: list[query.Term], organization_id: int | None = None, *,
+            page: bool = False) -> str:
+    """The plan, as text (for tests and the benchmark), of the query collecting a search's
+    matches through its indexes, or with ``page`` of the one for a page past the bound."""
+    where = query.compile_terms(terms)
+    if page:
+        sql, params = page_sql(where, organization_id, 100, 0)
+    else:
+        parts, params = _select("r.id", where, organization_id, " LIMIT %s",
+                                (COUNT_BOUND + 1,))
+        sql = _union(parts)
     prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
     with connection.cursor() as cursor:
-        cursor.execute(prefix + sql, where.params)
+        cursor.execute(prefix + sql, params)
         return "\n".join(" ".join(str(part) for part in row) for row in cursor.fetchall())
 
 
@@ -74,5 +171,5 @@ def total_pages(total: int, limit: int) -> int:
 
 def sharing(field: str, value: str, organization_id: int | None) -> int:
     """How many visible domains have exactly ``value`` in ``field`` (bounded like totals)."""
-    where = query.compile_terms([query.Term(field, value)], organization_id)
-    return count(where)[0]
+    where = query.compile_terms([query.Term(field, value)])
+    return count(where, organization_id)[0]

@@ -106,18 +106,19 @@ def field_range_hint(field: str) -> str:
 class Where:
     sql: str
     params: list
+    anywhere: bool = False   # a pattern with a leading wildcard (a trigram search)
 
 
-def compile_terms(terms: list[Term], organization_id: int | None) -> Where:
-    # An expression no index covers: visibility filters rows, it never drives the plan
-    # (nearly every record is imported, so an index on it would be the worst choice).
-    clauses = ["COALESCE(r.organization_id, 0) IN (0, %s)"]
-    params: list = [organization_id or 0]
+def compile_terms(terms: list[Term]) -> Where:
+    """The terms' conditions, AND-ed; which records are visible is the finder's part."""
+    clauses: list[str] = []
+    params: list = []
     for item in terms:
         sql, values = _clause(item)
         clauses.append(sql)
         params += values
-    return Where(" AND ".join(clauses), params)
+    anywhere = any(isinstance(p, str) and p.startswith("%") for p in params)
+    return Where(" AND ".join(clauses), params, anywhere)
 
 
 def _clause(item: Term) -> tuple[str, list]:

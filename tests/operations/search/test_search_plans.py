@@ -1,14 +1,15 @@
 """The query planner answers every query class from an index, never a table scan.
 
 Runs on the suite's database: SQLite by default, PostgreSQL when DATABASE_URL says so
-(CI runs both). The fixture tables are tiny, so on PostgreSQL sequential scans are
-priced out for the test, as they would be by the planner at a realistic size.
+(CI runs both). The fixture records sit among a few thousand others, with statistics,
+so the planner weighs the indexes (and a sequential scan) as it would on a real store.
 """
 
 import pytest
 from django.db import connection
 
 from jobs.operations.search import finder, query
+from jobs.registrations.indexes import TRIGRAM
 
 # query class -> (query, index on PostgreSQL, index on SQLite)
 CLASSES = {
@@ -21,8 +22,9 @@ CLASSES = {
                                   "jobs_registration_fts VIRTUAL TABLE INDEX 0:L"),
     "name server": ("nameServer:ns1.acme-dns.net", "registration_name_servers_trgm",
                     "jobs_registration_fts VIRTUAL TABLE INDEX 0:L"),
+    # As rare as each other here: either term's index will do.
     "multi-field": ("registrantEmail:john@acme.com registrarName:godaddy* tld:com",
-                    "registration_registrant_email_lower",
+                    ("registration_registrant_email_lower", "registration_registrar_name_lower"),
                     "USING INDEX registration_registrant_email_lower"),
     "date range": ("createdAfter:2020-01-01 createdBefore:2020-12-31", "registration_created",
                    "USING INDEX registration_created"),
@@ -33,11 +35,27 @@ CLASSES = {
 }
 
 
+FILLER = 5_000
+
+
 @pytest.fixture
 def planner(records):
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %s) "
+            "INSERT INTO jobs_registration (domain, tld, registrar_name, registrar_iana_id, "
+            "registrant_name, registrant_company, registrant_email, email_proxy, "
+            "registrant_phone, registrant_country, registrant_city, name_servers, statuses, "
+            "source, first_seen, last_seen) "
+            "SELECT 'filler' || i || '.com', 'com', 'Registrar ' || (i %% 40), '', "
+            "'Person ' || i, 'Company ' || i, 'p' || i || '@example.net', FALSE, '', 'DE', "
+            "'Berlin', '|ns' || i || '.example.net|', '|ok|', 'test', CURRENT_TIMESTAMP, "
+            "CURRENT_TIMESTAMP FROM n", [FILLER])
+        if connection.vendor == "postgresql":   # as autovacuum would after a load
+            for column in TRIGRAM:
+                cursor.execute("SELECT gin_clean_pending_list(%s::regclass)",
+                               [f"registration_{column}_trgm"])
+        cursor.execute("ANALYZE jobs_registration")
     return records
 
 
@@ -46,7 +64,8 @@ def test_each_query_class_uses_its_index(planner, name, org):
     text, postgres_index, sqlite_index = CLASSES[name]
     plan = finder.explain(query.parse(text), org.pk)
     expected = postgres_index if connection.vendor == "postgresql" else sqlite_index
-    assert expected in plan, plan
+    assert any(index in plan for index in
+               ((expected,) if isinstance(expected, str) else expected)), plan
     assert "Seq Scan" not in plan and "SCAN r" not in plan, plan
 
 
@@ -62,3 +81,11 @@ def test_trigram_index_follows_updates_and_deletes(records):
     found = finder.search(query.parse("registrantCompany:*nitec*"), organization_id=None,
                           limit=10, offset=0)
     assert [r.domain for r in found.records] == ["globex.org"]
+
+
+def test_a_page_past_the_bound_walks_the_primary_key(planner, org):
+    """A value in most records: the page is read in id order, stopping when it is full."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's planner sorts the index's matches here")
+    plan = finder.explain(query.parse("tld:com"), org.pk, page=True)
+    assert "Index Scan using jobs_registration_pkey" in plan, plan
