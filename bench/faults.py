@@ -96,6 +96,7 @@ def start_asgi(bench: Bench, port: int, *, workers: int = 2) -> subprocess.Popen
     web = bench.spawn("web", [PYTHON, "-m", "gunicorn", "config.asgi", "-k",
                               "uvicorn_worker.UvicornWorker", "--bind", f"127.0.0.1:{port}",
                               "--workers", str(workers), "--timeout", "60",
+                              "--keep-alive", "20",
                               "--log-level", "warning"])
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

@@ -60,3 +60,13 @@ def test_the_web_unit_outlasts_the_servers_own_graceful_timeout():
     command = shlex.split(service["ExecStart"])
     graceful = int(command[command.index("--graceful-timeout") + 1])
     assert seconds(service["TimeoutStopSec"]) > graceful
+
+
+def test_the_web_unit_runs_the_server_bin_start_runs():
+    """The ASGI app (event streams cost no thread) with idle connections kept past the
+    pollers' Retry-After, as bin/start serves it."""
+    command = shlex.split(unit("secops-web.service")["Service"]["ExecStart"])
+    start = (ROOT / "bin" / "start").read_text()
+    assert command[1:5] == ["-m", "gunicorn", "config.asgi", "-k"]
+    assert "uvicorn_worker.UvicornWorker" in command and "uvicorn_worker.UvicornWorker" in start
+    assert command[command.index("--keep-alive") + 1] == "20" and "--keep-alive 20" in start

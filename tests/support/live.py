@@ -61,7 +61,7 @@ class LiveService:
         self.web = self._spawn("web", [sys.executable, "-m", "gunicorn", "config.asgi",
                                        "-k", "uvicorn_worker.UvicornWorker",
                                        "-b", f"127.0.0.1:{self.port}", "-w", "2",
-                                       "--timeout", "60"])
+                                       "--timeout", "60", "--keep-alive", "20"])
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and self.web.poll() is None:
             try:
