@@ -161,7 +161,11 @@ def run_step(base, key, pollers, rate, duration, sampler, workdir) -> dict:
     wall_end = wall_start + timezone.timedelta(seconds=duration)
     completed = Job.objects.filter(completed_at__gte=wall_start, completed_at__lt=wall_end,
                                    status="COMPLETED").count()
-    queued_end = Job.objects.filter(status__in=("PENDING", "PROCESSING")).count()
+    # The queue when submissions stopped (locust's stop and this count come later, while
+    # the workers drain it): a step holds only if the workers kept up until then.
+    stop = t_start + duration
+    at_stop = [pending + running for t, pending, running in sampler.samples if t <= stop]
+    queued_end = at_stop[-1] if at_stop else 0
     return {
         "pollers": pollers, "rate": rate, "duration": duration,
         "t_start": t_start, "t_end": time.monotonic() - sampler.t0,
