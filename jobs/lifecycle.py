@@ -12,7 +12,6 @@ a worker that was presumed lost cannot overwrite what its successor does.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable, Collection
@@ -21,15 +20,21 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from jobs import queue
+from jobs.idempotency import (  # callers catch lifecycle.IdempotencyConflict
+    IdempotencyConflict,
+    idempotency_record,
+    idempotency_records_purge,
+    idempotent_job,
+    request_fingerprint,
+)
 from jobs.models import (
     ACTIVE_STATES,
-    IdempotencyRecord,
     Job,
     JobCallback,
     JobEvent,
@@ -49,7 +54,6 @@ from jobs.records import (
 
 log = logging.getLogger(__name__)
 
-IDEMPOTENCY_WINDOW = timedelta(hours=24)
 CANCELLED_MESSAGE = "Job was cancelled"
 
 
@@ -63,21 +67,12 @@ class JobAlreadyEnded(Exception):
         self.job = job
 
 
-class IdempotencyConflict(Exception):
-    pass
-
-
 def _now():
     return timezone.now()
 
 
 def _expiry(now):
     return now + timedelta(days=settings.JOB_RETENTION_DAYS)
-
-
-def request_fingerprint(job_type: str, params: dict[str, Any]) -> str:
-    canonical = json.dumps([job_type, params], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 # --- submit -------------------------------------------------------------------------
@@ -111,35 +106,31 @@ def job_submit(
     """
     fingerprint = request_fingerprint(job_type, params) if idempotency_key else ""
     job = job_new(
-        organization_id=organization.pk, type=job_type, params=params, target=target[:512],
-        api_key_id=api_key_id, user_id=user.pk if user is not None else None,
-        username=username, metadata={k: str(v) for k, v in (metadata or {}).items()},
+        organization=organization, user=user, type=job_type, params=params,
+        target=target[:512], api_key_id=api_key_id, username=username,
+        metadata={k: str(v) for k, v in (metadata or {}).items()},
     )
-    # Read back as given, without a query (the dashboard shows job.user, for one).
-    job._state.fields_cache["organization"] = organization
-    if user is not None:
-        job._state.fields_cache["user"] = user
     # Everything that needs no database is done before the transaction: on SQLite it
     # holds the one write lock that every web process and worker shares, so inside it
     # only prepared statements run.
     insert = job_insert_statement(job)
-    entry = queue.run_job_entry(job.id, job_type) if _broker_shares_database() else None
+    entry = queue.run_job_entry(job.id, job_type) if queue.broker_shares_database() else None
     together = entry is not None or bool(idempotency_key) or bool(callback_url)
     with transaction.atomic() if together else nullcontext():
         if before_save is not None:
             before_save()
         if idempotency_key:
-            earlier = _idempotent_job(organization, idempotency_key, fingerprint)
+            earlier = idempotent_job(organization, idempotency_key, fingerprint)
             if earlier is not None:
                 return earlier, False
         with connection.cursor() as cursor:
             cursor.execute(*insert)
             job._state.adding = False
-            if idempotency_key and not _idempotency_record(job, idempotency_key, fingerprint):
+            if idempotency_key and not idempotency_record(job, idempotency_key, fingerprint):
                 # A concurrent request with the same key got there first: answer with its
                 # job and let this one roll back.
                 transaction.set_rollback(True)
-                earlier = _idempotent_job(organization, idempotency_key, fingerprint)
+                earlier = idempotent_job(organization, idempotency_key, fingerprint)
                 if earlier is None:
                     raise IdempotencyConflict(idempotency_key)
                 return earlier, False
@@ -152,34 +143,6 @@ def job_submit(
                 # At once outside a transaction; after the caller's, inside one.
                 transaction.on_commit(lambda: enqueue(job.id, job_type))
     return job, True
-
-
-def _idempotency_record(job: Job, key: str, fingerprint: str) -> bool:
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(organization_id=job.organization_id, key=key,
-                                             request_hash=fingerprint, job=job)
-    except IntegrityError:
-        return False
-    return True
-
-
-def _broker_shares_database() -> bool:
-    cluster = settings.Q_CLUSTER
-    return bool(cluster.get("orm")) and not cluster.get("sync")
-
-
-def _idempotent_job(organization, key: str, fingerprint: str) -> Job | None:
-    record = (IdempotencyRecord.objects.select_related("job")
-              .filter(organization=organization, key=key).first())
-    if record is None:
-        return None
-    if record.created_at < _now() - IDEMPOTENCY_WINDOW:
-        record.delete()
-        return None
-    if record.request_hash != fingerprint:
-        raise IdempotencyConflict(key)
-    return record.job
 
 
 def enqueue(job_id, job_type: str) -> None:
@@ -362,7 +325,7 @@ def jobs_reap(*, now=None, dead_workers: Collection[str] = ()) -> dict[str, list
     cutoff = now - timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS)
     outcome: dict[str, list[str]] = {"requeued": [], "lost": [], "timed_out": [],
                                      "resent": []}
-    if not _broker_shares_database():
+    if not queue.broker_shares_database():
         outcome["resent"] = _resend_stale_pending(now)
 
     overdue = Job.objects.filter(status=JobStatus.PROCESSING,
@@ -417,5 +380,5 @@ def jobs_purge_expired(*, now=None) -> int:
     """Delete jobs past retention, and idempotency records past their window."""
     now = now or _now()
     deleted, _ = Job.objects.expired(now).delete()
-    IdempotencyRecord.objects.filter(created_at__lt=now - IDEMPOTENCY_WINDOW).delete()
+    idempotency_records_purge(now)
     return deleted

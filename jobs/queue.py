@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.signing import TimestampSigner
 from django.db import connections
 from django.utils import timezone
@@ -27,6 +28,12 @@ RUN_JOB = "jobs.tasks.run_job"
 def broker():
     # async_task() builds a broker (and a connection) per call unless given one.
     return get_broker()
+
+
+def broker_shares_database() -> bool:
+    """The database broker, for real: its queue row can commit with the job's own."""
+    cluster = settings.Q_CLUSTER
+    return bool(cluster.get("orm")) and not cluster.get("sync")
 
 
 def enqueue_run_job(job_id, job_type: str) -> None:

@@ -132,15 +132,21 @@ _INSERT_COLUMNS = (
 )
 
 
-def job_new(**values) -> Job:
-    """A new, unsaved ``Job``: the given attributes (by attname, e.g. ``organization_id``)
-    over the model's defaults, built through the model's positional constructor, which
-    costs a fraction of keyword construction with its relation lookups."""
+def job_new(*, organization, user=None, **values) -> Job:
+    """A new, unsaved ``Job`` of ``organization`` (and ``user``): the given attributes (by
+    attname, e.g. ``api_key_id``) over the model's defaults, built through the model's
+    positional constructor, which costs a fraction of keyword construction with its
+    relation lookups. The relations read back as given, without a query."""
+    values.update(organization_id=organization.pk, user_id=getattr(user, "pk", None))
     fields = Job._meta.concrete_fields
     args = [values.pop(f.attname) if f.attname in values else f.get_default() for f in fields]
     if values:
         raise TypeError(f"Job has no field(s) {', '.join(values)}")
-    return Job(*args)
+    job = Job(*args)
+    job._state.fields_cache["organization"] = organization
+    if user is not None:
+        job._state.fields_cache["user"] = user
+    return job
 
 
 def _insert_sql() -> str:
