@@ -7,7 +7,8 @@ land after the pages already seen, so paging through a result does not shift.
 A search first collects the ids of up to ``COUNT_BOUND`` + 1 matches, in any order,
 through its search index (on PostgreSQL a B-tree gives them without reading the table;
 see ``jobs.registrations.indexes``; a trigram pattern the planner expects in a good
-share of the table reads the table in order instead and stops at the bound). When that
+share of the table reads the column's covering B-tree from end to end instead, a fifth
+the size of the table, and stops at the bound). When that
 is all of them, their number is the exact total and the page is cut from them. Past the
 bound, the total is the planner's estimate, flagged, and the page is asked for in ``id``
 order; the planner then walks the primary key and stops once the page is full (a popular
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from jobs.operations.search import query
+from jobs.registrations.indexes import NAME_SERVER_TABLE
 from jobs.registrations.models import Registration
 
 TABLE = "jobs_registration"
@@ -36,8 +38,10 @@ SOURCE = f"{TABLE} r"   # bench/search.py swaps in "... NOT INDEXED" for its bas
 # Counting stops here: past it the total is the planner's estimate (or this bound).
 COUNT_BOUND = 10_000
 # A bitmap over a trigram index holds every candidate before the first row is read; for
-# a pattern the planner expects in this share of the table or more, reading the table
-# in order finds the first COUNT_BOUND + 1 matches in a small part of it instead.
+# a pattern the planner expects in this share of the table or more, reading the column's
+# B-tree (or, without one, the table) in order finds the first COUNT_BOUND + 1 matches in
+# a small part of it instead. At 10M rows a pattern in 5 % of them took 170 ms through
+# the table and 5–40 ms through the B-tree, whose entries are a fifth the size of a row.
 DENSE_SHARE = 0.03
 
 
@@ -83,11 +87,26 @@ def _select(columns: str, where: query.Where, organization_id: int | None,
             public_source: str | None = None) -> tuple[list[str], list]:
     parts, params = [], []
     for scope, values in _scopes(organization_id):
+        if where.name_server is not None:
+            parts.append(_name_server_select(columns, scope, tail))
+            params += [*values, where.name_server, *tail_params]
+            continue
         condition = f"{scope} AND {where.sql}" if where.sql else scope
         source = public_source if public_source and not values else SOURCE
         parts.append(f"SELECT {columns} FROM {source} WHERE {condition}{tail}")
         params += [*values, *where.params, *tail_params]
     return parts, params
+
+
+def _name_server_select(columns: str, scope: str, tail: str) -> str:
+    """A search for one name server reads the ids, in order, from the name-server
+    table's index (which carries the organization too); rows only for a page."""
+    ids = (f"SELECT s.registration_id FROM {NAME_SERVER_TABLE} s "
+           f"WHERE {scope.replace('r.', 's.')} AND s.name_server = %s")
+    if columns == "r.*":
+        return f"SELECT r.* FROM {SOURCE} WHERE r.id IN " \
+               f"({ids}{tail.replace('r.id', 's.registration_id')})"
+    return ids + tail
 
 
 def _union(parts: list[str]) -> str:
@@ -100,10 +119,19 @@ def matching_ids(where: query.Where, organization_id: int | None,
     bound = COUNT_BOUND if bound is None else bound
     parts, params = _select("r.id", where, organization_id, " LIMIT %s", (bound + 1,))
     with transaction.atomic(), connection.cursor() as cursor:
-        if where.anywhere and connection.vendor == "postgresql" and _dense(cursor, where):
-            cursor.execute("SET LOCAL enable_bitmapscan = off")
+        _steer_pattern_search(cursor, where)
         cursor.execute(_union(parts), params)
         return [row[0] for row in cursor.fetchall()][:bound + 1]
+
+
+def _steer_pattern_search(cursor, where: query.Where) -> None:
+    """PostgreSQL, a pattern with a leading wildcard: never the table read in order (the
+    column's covering B-tree holds the same in a fifth of the pages), and no bitmap for
+    a pattern in much of the table. At 10M rows, 0.1–0.2 s became 0.01–0.1 s."""
+    if where.anywhere and connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        if _dense(cursor, where):
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
 
 
 def _dense(cursor, where: query.Where) -> bool:
@@ -160,7 +188,9 @@ def explain(terms: list[query.Term], organization_id: int | None = None, *,
                                 (COUNT_BOUND + 1,))
         sql = _union(parts)
     prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not page:
+            _steer_pattern_search(cursor, where)
         cursor.execute(prefix + sql, params)
         return "\n".join(" ".join(str(part) for part in row) for row in cursor.fetchall())
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from jobs.registrations.indexes import FTS_TABLE, STORED_LOWER, TRIGRAM
+from jobs.registrations.indexes import FTS_TABLE, NAME_SERVER_TABLE, STORED_LOWER, TRIGRAM
 from jobs.registrations.models import DATE_FIELDS, LIST_FIELDS, TEXT_FIELDS
 
 RANGES = {f"{stem}{side}": (column, op)
@@ -107,6 +107,9 @@ class Where:
     sql: str
     params: list
     anywhere: bool = False   # a pattern with a leading wildcard (a trigram search)
+    # PostgreSQL, one exact name server and nothing else: the finder reads the ids from
+    # the name-server table alone.
+    name_server: str | None = None
 
 
 def compile_terms(terms: list[Term]) -> Where:
@@ -118,7 +121,14 @@ def compile_terms(terms: list[Term]) -> Where:
         clauses.append(sql)
         params += values
     anywhere = any(isinstance(p, str) and p.startswith("%") for p in params)
-    return Where(" AND ".join(clauses), params, anywhere)
+    only = terms[0] if len(terms) == 1 and _name_server_exact(terms[0]) else None
+    return Where(" AND ".join(clauses), params, anywhere,
+                 name_server=only.value.lower() if only else None)
+
+
+def _name_server_exact(item: Term) -> bool:
+    return item.field == "nameServer" and "*" not in item.value and \
+        connection.vendor == "postgresql"
 
 
 def _clause(item: Term) -> tuple[str, list]:
@@ -129,6 +139,9 @@ def _clause(item: Term) -> tuple[str, list]:
         return f"r.{DATE_FIELDS[item.field]} = %s", [dt.date.fromisoformat(item.value)]
     value = item.value.lower()
     if item.field in LIST_FIELDS:
+        if _name_server_exact(item):
+            return (f"EXISTS (SELECT 1 FROM {NAME_SERVER_TABLE} s WHERE s.registration_id = r.id "
+                    "AND s.name_server = %s)", [value])
         return _anywhere(LIST_FIELDS[item.field], f"%|{_like(value)}|%")
     column = TEXT_FIELDS[item.field]
     expr = column if column in STORED_LOWER else f"lower(r.{column})"

@@ -24,6 +24,9 @@ def found(text, organization_id=None, limit=100, offset=0):
     ("registrantCompany:*ation", ["acme-login.net", "globex.org"]),
     ("nameServer:ns1.acme-dns.net", ["acme.com", "acme-login.net"]),
     ("nameServer:ns2.acme-dns.net", ["acme.com"]),
+    ("nameServer:NS2.Acme-DNS.net", ["acme.com"]),
+    ("nameServer:s1.acme-dns.net", []),          # a whole name, not a part of one
+    ("nameServer:ns1.acme-dns.ne", []),
     ("nameServer:*.cloudflare.com", ["globex.org"]),
     ("ns:dns1.cloudflare.com registrarName:godaddy*", ["globex.org"]),
     ("domainStatus:clienthold", ["acme-login.net"]),
@@ -93,3 +96,37 @@ def test_a_pattern_in_much_of_the_table_is_found_without_the_bitmap(records, mon
     monkeypatch.setattr(finder, "DENSE_SHARE", 0.0)
     assert found("registrantCompany:*corp*") == ["acme.com", "acme-login.net", "globex.org"]
     assert found("nameServer:*.cloudflare.com") == ["globex.org"]
+
+
+def test_a_name_server_search_follows_every_write(records, org, other_org):
+    """On PostgreSQL an exact name server is read from a table the store's triggers keep
+    in step: new answers, changed lists, deletes and emptied tables all show at once."""
+    from jobs.registrations.models import Registration
+
+    ns = "nameServer:ns9.moved-dns.net"
+    registrations_upsert([normalize.record({"domain": "acme.com", "nameServers":
+                                            "ns9.moved-dns.net|ns2.acme-dns.net"})],
+                         organization_id=None, source="whois")
+    assert found(ns) == ["acme.com"]
+    assert found("nameServer:ns1.acme-dns.net") == ["acme-login.net"]
+    assert found("nameServer:ns2.acme-dns.net") == ["acme.com"]
+    registrations_upsert([normalize.record({"domain": "secret.com", "nameServers":
+                                            "ns9.moved-dns.net"})],
+                         organization_id=org.pk, source="whois")
+    assert found(ns, org.pk) == ["acme.com", "secret.com"]
+    assert found(ns, other_org.pk) == ["acme.com"]
+    assert finder.sharing("nameServer", "ns9.moved-dns.net", org.pk) == 2
+    Registration.objects.filter(domain="acme.com").update(name_servers="|ns3.other.net|")
+    assert found(ns) == [] and found("nameServer:ns3.other.net") == ["acme.com"]
+    Registration.objects.filter(domain="acme.com").delete()
+    assert found("nameServer:ns3.other.net") == []
+
+
+def test_a_name_server_page_past_the_bound(records, monkeypatch):
+    monkeypatch.setattr(finder, "COUNT_BOUND", 1)
+    terms = query.parse("nameServer:ns1.acme-dns.net")
+    pages = [finder.search(terms, organization_id=None, limit=1, offset=offset)
+             for offset in (0, 1)]
+    assert [[r.domain for r in page.records] for page in pages] == [["acme.com"],
+                                                                     ["acme-login.net"]]
+    assert all(page.estimated and page.total >= 2 for page in pages)
