@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from jobs.registrations.indexes import FTS_TABLE, NAME_SERVER_TABLE, STORED_LOWER, TRIGRAM
+from jobs.registrations.indexes import (
+    BTREE,
+    FTS_TABLE,
+    NAME_SERVER_TABLE,
+    STORED_LOWER,
+    TRIGRAM,
+)
 from jobs.registrations.models import DATE_FIELDS, LIST_FIELDS, TEXT_FIELDS
 
 RANGES = {f"{stem}{side}": (column, op)
@@ -107,6 +113,8 @@ class Where:
     sql: str
     params: list
     anywhere: bool = False   # a pattern with a leading wildcard (a trigram search)
+    # ... and each such pattern's column has a covering B-tree to read in order.
+    covered: bool = False
     # PostgreSQL, one exact name server and nothing else: the finder reads the ids from
     # the name-server table alone.
     name_server: str | None = None
@@ -120,10 +128,19 @@ def compile_terms(terms: list[Term]) -> Where:
         sql, values = _clause(item)
         clauses.append(sql)
         params += values
-    anywhere = any(isinstance(p, str) and p.startswith("%") for p in params)
+    patterns = [item for item in terms if _trigram_pattern(item)]
     only = terms[0] if len(terms) == 1 and _name_server_exact(terms[0]) else None
-    return Where(" AND ".join(clauses), params, anywhere,
+    return Where(" AND ".join(clauses), params, bool(patterns),
+                 covered=bool(patterns) and all(
+                     TEXT_FIELDS.get(item.field) in BTREE for item in patterns),
                  name_server=only.value.lower() if only else None)
+
+
+def _trigram_pattern(item: Term) -> bool:
+    """A wildcard before the value's first letter, on a column with a trigram index."""
+    column = TEXT_FIELDS.get(item.field) or LIST_FIELDS.get(item.field)
+    return column in TRIGRAM and item.value.startswith("*") or (
+        item.field in LIST_FIELDS and column in TRIGRAM and "*" in item.value)
 
 
 def _name_server_exact(item: Term) -> bool:

@@ -77,3 +77,18 @@ def test_params_refuse_bad_criteria(body, problem):
 def test_params_refuse_bad_paging_and_unknown_fields(body):
     with pytest.raises(ValueError):
         Params.model_validate(body)
+
+
+@pytest.mark.parametrize("text, anywhere, covered", [
+    ("registrantCompany:*acme*", True, True),
+    ("registrantEmail:*@acme.com registrantName:john*", True, True),
+    ("*paypal*", True, False),                     # the domain has no covering B-tree
+    ("registrantCompany:*acme* *paypal*", True, False),
+    ("nameServer:*.cloudflare.com", True, False),
+    ("domainStatus:*hold*", False, False),         # no trigram index: a plain scan
+    ("registrarName:*soft*", False, False),
+    ("registrantCompany:acme*", False, False),
+])
+def test_which_patterns_are_trigram_searches(db, text, anywhere, covered):
+    where = query.compile_terms(query.parse(text))
+    assert (where.anywhere, where.covered) == (anywhere, covered)
