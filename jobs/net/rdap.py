@@ -15,6 +15,13 @@ Retry-After in seconds), ``RdapBadAnswer`` (not JSON, not a domain object, too l
 
 ``fields(document)`` reads the values WHOIS results carry (same camelCase names as
 ``jobs.net.whois``), so an operation can show either, or one filling the other's gaps.
+
+A registry of the thin kind (.com, .net) answers without the registrant; its domain
+object links to the registrar's RDAP answer (a ``related`` link of type
+``application/rdap+json``, as ICANN's RDAP profile asks). The client follows that one
+link, through the same policy-checked client, and the answer's ``fields`` are the
+registry's with their gaps filled from the registrar's. A registrar that fails is noted
+(``registrar_error``), never the lookup's failure.
 """
 
 from __future__ import annotations
@@ -82,10 +89,16 @@ class RdapAnswer:
     document: dict
     address: str = ""
     redirects: list[dict] = field(default_factory=list)
+    # The registrar's answer the registry's links to, when there was one to follow.
+    registrar: RdapAnswer | None = None
+    registrar_error: str | None = None
 
     @property
     def fields(self) -> dict:
-        return fields(self.document)
+        own = fields(self.document)
+        if self.registrar is None:
+            return own
+        return fill_gaps(own, self.registrar.fields)[0]
 
 
 @dataclass
@@ -98,9 +111,14 @@ class RdapOutcome:
 
     def as_dict(self) -> dict:
         found = self.answer is not None
-        return {"configured": self.configured, "found": found,
-                "server": self.answer.server if found else None,
-                "url": self.answer.url if found else None, "error": self.error}
+        out = {"configured": self.configured, "found": found,
+               "server": self.answer.server if found else None,
+               "url": self.answer.url if found else None, "error": self.error}
+        if found and (self.answer.registrar or self.answer.registrar_error):
+            registrar = self.answer.registrar
+            out["registrar"] = {"url": registrar.url if registrar else None,
+                                "error": self.answer.registrar_error}
+        return out
 
 
 class Bootstrap:
@@ -188,7 +206,16 @@ class RdapClient:
         """The domain object for ``name``; RdapError (a ClientError) if there is none."""
         query = _ascii(name)
         base = self.base_url(query)
-        url = domain_url(base, query)
+        answer = await self._ask(query, base, domain_url(base, query))
+        link = registrar_link(answer.document, answer.url)
+        if link:
+            try:
+                answer.registrar = await self._ask(query, link, link)
+            except ClientError as exc:
+                answer.registrar_error = exc.message
+        return answer
+
+    async def _ask(self, query: str, base: str, url: str) -> RdapAnswer:
         try:
             # ``timeout`` bounds each hop; a redirect chain gets twice that in all.
             response = await asyncio.wait_for(
@@ -196,10 +223,9 @@ class RdapClient:
         except TimeoutError:
             raise RdapError(f"{url} did not answer within {self.timeout * 2:g} s") from None
         document = _document(response, url, self.max_answer)
-        answer = RdapAnswer(query, base, url, document, response.address, response.redirects)
         if self.observer is not None:
             self.observer(document)
-        return answer
+        return RdapAnswer(query, base, url, document, response.address, response.redirects)
 
     async def attempt(self, name: str) -> RdapOutcome:
         """``domain()`` with a failure (not configured, not found, ...) as its reason."""
@@ -212,6 +238,17 @@ class RdapClient:
 def domain_url(base: str, name: str) -> str:
     """``<base>/domain/<name>``; a base URL without its trailing slash still works."""
     return f"{base.rstrip('/')}/domain/{name}"
+
+
+def registrar_link(document: dict, asked: str) -> str | None:
+    """The registrar's RDAP URL for this domain that a registry's answer links to."""
+    for link in _list(document.get("links")):
+        href, kind = str(link.get("href") or ""), str(link.get("type") or "").lower()
+        if (str(link.get("rel", "")).lower() == "related" and kind.startswith(
+                "application/rdap+json") and _is_http(href) and "/domain/" in href.lower()
+                and href.rstrip("/") != asked.rstrip("/")):
+            return href
+    return None
 
 
 def _ascii(name: str) -> str:

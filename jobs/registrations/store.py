@@ -188,11 +188,19 @@ class RegistrationRecorder:
         self._keep("whois", normalize.from_whois(result))
 
     def rdap(self, document: dict) -> None:
-        self._keep("rdap", normalize.from_rdap(document))
+        # A registry's answer and the registrar's it links to: one record, the first
+        # one's gaps filled from the second (the order ``RdapClient`` asks them in).
+        self._keep("rdap", normalize.from_rdap(document), fill=True)
 
-    def _keep(self, source: str, row: dict | None) -> None:
+    def _keep(self, source: str, row: dict | None, *, fill: bool = False) -> None:
         if row:
             with self._lock:
+                earlier = self._rows.get((source, row["domain"])) if fill else None
+                if earlier is not None:
+                    kept = {k: v for k, v in earlier.items() if v}
+                    if earlier.get("registrant_email"):   # the flag goes with its e-mail
+                        kept["email_proxy"] = earlier["email_proxy"]
+                    row = {**row, **kept}
                 self._rows[(source, row["domain"])] = row
 
     def __len__(self) -> int:

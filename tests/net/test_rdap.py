@@ -256,3 +256,82 @@ def test_domain_url_joins_with_one_slash():
 
 def test_client_without_dns_options_is_usable():
     assert RdapClient().configured is False
+
+
+# --- a thin registry's link to the registrar ------------------------------------------------
+
+
+def _thin(name: str, registrar_url: str, **kinds) -> dict:
+    """A thin registry's answer: no registrant, a link to the registrar's answer."""
+    document = domain_object(name)
+    document["entities"] = [e for e in document["entities"] if "registrant" not in e["roles"]]
+    document["links"] = [
+        {"rel": "self", "href": f"http://rdap.test/rdap/domain/{name}",
+         "type": "application/rdap+json"},
+        {"rel": "related", "href": registrar_url,
+         "type": kinds.get("kind", "application/rdap+json")},
+    ]
+    return document
+
+
+def _registrar_site(http_servers, name="example.test", **options):
+    return http_servers.start(rdap_site({name: domain_object(
+        name, registrant="Jo Registrant", registrar="Registrar's Own Name", **options)},
+        prefix="/registrar"))
+
+
+def test_a_thin_registrys_link_to_the_registrar_is_followed(rdap_zone, http_servers):
+    rdap_zone.add("rdap.registrar.test", "A", "127.0.0.1")
+    registrar = _registrar_site(http_servers)
+    link = f"http://rdap.registrar.test:{registrar.port}/registrar/domain/example.test"
+    registry = http_servers.start(rdap_site({"example.test": _thin("example.test", link)}))
+    seen = []
+    client = clients.rdap(server=f"http://rdap.test:{registry.port}/rdap", observer=seen.append)
+    answer = asyncio.run(client.domain("example.test"))
+    assert answer.registrar.url == link and answer.registrar_error is None
+    got = answer.fields
+    assert got["registrantName"] == "Jo Registrant"        # only the registrar has it
+    assert got["registrar"] == "Example Registrar, Inc."   # the registry's value stays
+    assert len(seen) == 2 and registrar.requests[-1].path == "/registrar/domain/example.test"
+    outcome = asyncio.run(client.attempt("example.test")).as_dict()
+    assert outcome["registrar"] == {"url": link, "error": None}
+
+
+def test_a_failing_registrar_is_noted_not_fatal(rdap_zone, http_servers):
+    registrar = _registrar_site(http_servers, name="other.test")   # 404 for example.test
+    link = f"http://rdap.test:{registrar.port}/registrar/domain/example.test"
+    registry = http_servers.start(rdap_site({"example.test": _thin("example.test", link)}))
+    answer = lookup("example.test", server=f"http://rdap.test:{registry.port}/rdap")
+    assert answer.registrar is None and "not found (404)" in answer.registrar_error
+    assert answer.fields["registrar"] == "Example Registrar, Inc."
+    assert answer.fields["registrantName"] is None
+
+
+def test_the_registrar_link_obeys_the_target_policy(dns_zone, settings, http_servers):
+    """The registry is on an allowed address, the registrar's link is not."""
+    settings.ALLOWED_TARGET_NETWORKS = [ipaddress.ip_network("127.0.0.1/32")]
+    dns_zone.add("rdap.test", "A", "127.0.0.1").add("trap.test", "A", "127.0.0.2")
+    trap = http_servers.start(rdap_site({"example.test": domain_object("example.test")},
+                                        prefix="/registrar"), host="127.0.0.2")
+    link = f"http://trap.test:{trap.port}/registrar/domain/example.test"
+    registry = http_servers.start(rdap_site({"example.test": _thin("example.test", link)}))
+    answer = lookup("example.test", server=f"http://rdap.test:{registry.port}/rdap")
+    assert answer.registrar is None and answer.registrar_error
+    assert trap.connections == 0
+
+
+@pytest.mark.parametrize("link", [
+    {"rel": "related", "href": "http://x.test/domain/example.test", "type": "text/html"},
+    {"rel": "about", "href": "http://x.test/domain/example.test",
+     "type": "application/rdap+json"},
+    {"rel": "related", "href": "http://x.test/help", "type": "application/rdap+json"},
+    {"rel": "related", "href": "ftp://x.test/domain/example.test",
+     "type": "application/rdap+json"},
+    {"rel": "related", "href": "http://rdap.test/rdap/domain/example.test",
+     "type": "application/rdap+json"},                       # the answer itself
+])
+def test_only_an_rdap_domain_link_elsewhere_is_followed(link):
+    from jobs.net.rdap import registrar_link
+
+    document = {"links": [link]}
+    assert registrar_link(document, "http://rdap.test/rdap/domain/example.test") is None

@@ -137,3 +137,24 @@ def test_inserted_as_it_is_or_staged_a_record_reads_back_the_same():
                   "registrant_email", "tld"):
         assert getattr(direct, field) == getattr(staged, field), field
     assert direct.first_seen == now and direct.email_proxy is True
+
+
+def test_recorder_merges_a_registry_and_its_registrars_rdap_answers(org):
+    """A thin registry's answer first, the registrar's it links to second: one record."""
+    recorder = RegistrationRecorder(org.pk)
+    recorder.rdap({"ldhName": "example.com", "status": ["active"],
+                   "events": [{"eventAction": "registration", "eventDate": "2001-02-03"}],
+                   "entities": [{"roles": ["registrar"], "vcardArray": ["vcard", [
+                       ["fn", {}, "text", "Reg Inc"]]]}]})
+    recorder.rdap({"ldhName": "example.com", "status": ["client transfer prohibited"],
+                   "entities": [
+                       {"roles": ["registrar"], "vcardArray": ["vcard", [
+                           ["fn", {}, "text", "Reg Inc (its own name)"]]]},
+                       {"roles": ["registrant"], "vcardArray": ["vcard", [
+                           ["fn", {}, "text", "Jane Doe"],
+                           ["email", {}, "text", "x@domainsbyproxy.com"]]]}]})
+    assert recorder.save() == 1
+    record = Registration.objects.get()
+    assert (record.registrar_name, record.registrant_name) == ("Reg Inc", "Jane Doe")
+    assert record.created_date == dt.date(2001, 2, 3) and record.statuses == "|active|"
+    assert record.registrant_email == "x@domainsbyproxy.com" and record.email_proxy
