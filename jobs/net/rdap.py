@@ -13,8 +13,9 @@ must be an RDAP domain object served as JSON. Failures are ``RdapError`` subclas
 ``ClientError``s: ``RdapNotFound`` (404), ``RdapRateLimited`` (429, with the server's
 Retry-After in seconds), ``RdapBadAnswer`` (not JSON, not a domain object, too large).
 
-``fields(document)`` reads the values WHOIS results carry (same camelCase names as
-``jobs.net.whois``), so an operation can show either, or one filling the other's gaps.
+``fields(document)`` (``jobs.net.rdap_fields``) reads the values WHOIS results carry
+(same camelCase names as ``jobs.net.whois``), so an operation can show either, or one
+filling the other's gaps.
 
 A registry of the thin kind (.com, .net) answers without the registrant; its domain
 object links to the registrar's RDAP answer (a ``related`` link of type
@@ -33,14 +34,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from jobs.net.dns import DnsClient
 from jobs.net.errors import ClientError
 from jobs.net.http import HttpClient
 from jobs.net.names import NotAName, ascii_name
 from jobs.net.policy import STRICT, Policy
-from jobs.net.whois import normalise_date
+from jobs.net.rdap_fields import fields, fill_gaps, objects_in
 
 MAX_ANSWER = 1024 * 1024  # a domain object is a few kB; a megabyte is generous
 ACCEPT = "application/rdap+json, application/json;q=0.9"
@@ -242,7 +242,7 @@ def domain_url(base: str, name: str) -> str:
 
 def registrar_link(document: dict, asked: str) -> str | None:
     """The registrar's RDAP URL for this domain that a registry's answer links to."""
-    for link in _list(document.get("links")):
+    for link in objects_in(document.get("links")):
         href, kind = str(link.get("href") or ""), str(link.get("type") or "").lower()
         if (str(link.get("rel", "")).lower() == "related" and kind.startswith(
                 "application/rdap+json") and _is_http(href) and "/domain/" in href.lower()
@@ -314,102 +314,3 @@ def _error_title(body: bytes) -> str:
         return ""
     title = data.get("title") if isinstance(data, dict) else None
     return f" ({str(title)[:200]})" if title else ""
-
-
-# --- reading a domain object ----------------------------------------------------------------
-
-EVENT_FIELDS = {"registration": "creationDate", "last changed": "updatedDate",
-                "expiration": "expiryDate"}
-
-
-def fields(document: dict) -> dict:
-    """The values of a domain object, named as ``jobs.net.whois`` names them."""
-    out: dict[str, Any] = {"registrar": None, "registrarIanaId": None, "creationDate": None,
-                           "updatedDate": None, "expiryDate": None, "registrantName": None,
-                           "registrantOrganization": None, "registrantEmail": None,
-                           "registrantCountry": None, "dnssec": None,
-                           "nameServers": [], "statuses": []}
-    for event in _list(document.get("events")):
-        name = EVENT_FIELDS.get(str(event.get("eventAction", "")).lower())
-        if name and event.get("eventDate") and out[name] is None:
-            out[name] = normalise_date(str(event["eventDate"]))
-    registrar = entity(document, "registrar")
-    out["registrar"] = registrar.get("org") or registrar.get("fn")
-    out["registrarIanaId"] = registrar.get("ianaId")
-    registrant = entity(document, "registrant")
-    out["registrantName"] = registrant.get("fn")
-    out["registrantOrganization"] = registrant.get("org")
-    out["registrantEmail"] = registrant.get("email")
-    out["registrantCountry"] = registrant.get("country")
-    out["nameServers"] = [str(ns["ldhName"]).lower().rstrip(".")
-                          for ns in _list(document.get("nameservers")) if ns.get("ldhName")]
-    out["statuses"] = [_epp_status(s) for s in document.get("status") or []
-                       if isinstance(s, str)]
-    secure = document.get("secureDNS")
-    if isinstance(secure, dict) and "delegationSigned" in secure:
-        out["dnssec"] = "signedDelegation" if secure["delegationSigned"] else "unsigned"
-    return out
-
-
-def fill_gaps(first: dict, second: dict) -> tuple[dict, list[str]]:
-    """``first`` with its empty values taken from ``second``; also the names filled."""
-    merged, filled = dict(first), []
-    for name, value in second.items():
-        if value and not merged.get(name):
-            merged[name] = value
-            filled.append(name)
-    return merged, filled
-
-
-def entity(document: dict, role: str) -> dict:
-    """fn, org, email, country and ianaId of the first entity with ``role`` (nested too)."""
-    for item in _entities(document):
-        if role in (item.get("roles") or []):
-            card = vcard(item.get("vcardArray"))
-            ids = [i.get("identifier") for i in _list(item.get("publicIds"))
-                   if i.get("type") == "IANA Registrar ID" and i.get("identifier")]
-            if ids:
-                card["ianaId"] = str(ids[0])
-            return card
-    return {}
-
-
-def _entities(holder: dict):
-    for item in _list(holder.get("entities")):
-        yield item
-        yield from _entities(item)
-
-
-def vcard(card: Any) -> dict:
-    """fn, org, email, tel and country from a jCard (RFC 7095)."""
-    out: dict = {}
-    props = card[1] if isinstance(card, list) and len(card) > 1 else []
-    for prop in props if isinstance(props, list) else []:
-        if not (isinstance(prop, list) and len(prop) >= 4):
-            continue
-        name, params, value = prop[0], prop[1] if isinstance(prop[1], dict) else {}, prop[3]
-        if name in ("fn", "org", "email", "tel") and name not in out:
-            text = value[0] if isinstance(value, list) and value else value
-            if isinstance(text, str) and text.strip():
-                out[name] = text.strip().removeprefix("tel:")
-        elif name == "adr" and "country" not in out:
-            parts = value if isinstance(value, list) else []
-            country = params.get("cc") or (parts[6] if len(parts) > 6 else "")
-            if isinstance(country, str) and country.strip():
-                out["country"] = country.strip()
-    return out
-
-
-EPP_RENAMED = {"active": "ok", "associated": "linked"}
-
-
-def _epp_status(status: str) -> str:
-    """RDAP's "client transfer prohibited" as EPP's clientTransferProhibited (RFC 8056)."""
-    if status.strip().lower() in EPP_RENAMED:
-        return EPP_RENAMED[status.strip().lower()]
-    words = status.split()
-    return words[0] + "".join(w.capitalize() for w in words[1:]) if words else status
-
-
-def _list(value: Any) -> list[dict]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
