@@ -21,7 +21,7 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
 class IdempotencyConflict(Exception):
-    pass
+    """The Idempotency-Key was used in the window with a different request (the API's 409)."""
 
 
 def request_fingerprint(job_type: str, params: dict[str, Any]) -> str:
