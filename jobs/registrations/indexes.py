@@ -285,3 +285,53 @@ def name_server_operations() -> list[VendorSQL]:
     return [*(VendorSQL("postgresql", forward, reverse)
               for forward, reverse in _name_server_sql()),
             VendorSQL("postgresql", place_index(), f"DROP INDEX {PLACE_INDEX}")]
+
+
+# --- PostgreSQL: the distinct values of names and companies -------------------------------
+# Companies and registrant names repeat: ten million records hold far fewer distinct ones.
+# A pattern such as *ixel* found through the records' trigram index meets every record of
+# every matching company (a bitmap of hundreds of thousands of rows at 10M) before it can
+# count to the bound; found in a table of the distinct values, it meets each company once,
+# and the matching values are then looked up exactly in the column's covering B-tree.
+# Values are added by statement triggers like the name servers' and never removed by an
+# update or delete: a value no record holds any more matches nothing.
+VALUE_TABLE = "jobs_registration_value"
+VALUE_COLUMNS = ("registrant_name", "registrant_company")
+VALUE_ROWS = ("SELECT DISTINCT v.field, v.value FROM {rows} r, LATERAL (VALUES "
+              + ", ".join(f"('{c}', lower(r.{c}))" for c in VALUE_COLUMNS)
+              + ") AS v(field, value) WHERE v.value <> ''")
+_VALUE_INSERT = (f"INSERT INTO {VALUE_TABLE} (field, value) {{select}} "
+                 "ON CONFLICT DO NOTHING")
+
+
+def value_index(column: str) -> str:
+    return f"registration_value_{column}_trgm"
+
+
+def _value_sql() -> list[tuple[str, str]]:
+    ops = [(f"CREATE TABLE {VALUE_TABLE} (field text NOT NULL, value text NOT NULL, "
+            "PRIMARY KEY (field, value))", f"DROP TABLE {VALUE_TABLE}")]
+    for event in ("INSERT", "UPDATE"):
+        name = f"registration_value_{event.lower()}"
+        body = _VALUE_INSERT.format(select=VALUE_ROWS.format(rows="new_rows"))
+        ops += [(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                 f"{body}; RETURN NULL; END $$", f"DROP FUNCTION {name}()"),
+                (f"CREATE TRIGGER {name} AFTER {event} ON {TABLE} REFERENCING NEW TABLE "
+                 f"AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+                 f"DROP TRIGGER {name} ON {TABLE}")]
+    ops += [(f"CREATE FUNCTION registration_value_truncate() RETURNS trigger "
+             f"LANGUAGE plpgsql AS $$ BEGIN TRUNCATE {VALUE_TABLE}; RETURN NULL; END $$",
+             "DROP FUNCTION registration_value_truncate()"),
+            (f"CREATE TRIGGER registration_value_truncate AFTER TRUNCATE ON {TABLE} "
+             "FOR EACH STATEMENT EXECUTE FUNCTION registration_value_truncate()",
+             f"DROP TRIGGER registration_value_truncate ON {TABLE}"),
+            (_VALUE_INSERT.format(select=VALUE_ROWS.format(rows=TABLE)),
+             migrations.RunSQL.noop)]
+    ops += [(f"CREATE INDEX {value_index(c)} ON {VALUE_TABLE} USING gin (value gin_trgm_ops) "
+             f"WHERE field = '{c}'", f"DROP INDEX {value_index(c)}") for c in VALUE_COLUMNS]
+    return ops
+
+
+def value_operations() -> list[VendorSQL]:
+    """Migration 0013: the table of distinct values, filled from the records there are."""
+    return [VendorSQL("postgresql", forward, reverse) for forward, reverse in _value_sql()]

@@ -5,7 +5,9 @@ nameServer:ns1.*``; a bare word is a domain pattern) and raises ``QueryError`` n
 the problem. ``compile_terms`` turns terms into a WHERE clause each database answers
 from an index: a B-tree on ``lower(col)`` for exact values and prefixes (a range on
 SQLite, whose LIKE cannot use an expression index), pg_trgm GIN or the FTS5 trigram
-table for wildcards elsewhere. Matching is case-insensitive.
+table for wildcards elsewhere. On PostgreSQL a leading wildcard on a registrant name or
+company is first matched against the table of distinct values, and becomes a list of
+exact values. Matching is case-insensitive.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from jobs.registrations.indexes import (
     NAME_SERVER_TABLE,
     STORED_LOWER,
     TRIGRAM,
+    VALUE_COLUMNS,
+    VALUE_TABLE,
 )
 from jobs.registrations.models import DATE_FIELDS, LIST_FIELDS, TEXT_FIELDS
 
@@ -41,6 +45,9 @@ SYNONYMS = {"email": "registrantEmail", "registrant": "registrantName",
 _BY_KEY = {**{name.lower(): name for name in FIELDS}, **SYNONYMS}
 TOKEN = re.compile(r'\s*(?:([A-Za-z_]+):)?(?:"((?:[^"\\]|\\.)*)"|(\S+))')
 MIN_TRIGRAM = 3
+# PostgreSQL: a leading-wildcard pattern on a name or company matching this many distinct
+# values or fewer is looked up value by value; past it, through the records' trigram index.
+VALUE_CAP = 2_000
 
 
 class QueryError(ValueError):
@@ -124,11 +131,14 @@ def compile_terms(terms: list[Term]) -> Where:
     """The terms' conditions, AND-ed; which records are visible is the finder's part."""
     clauses: list[str] = []
     params: list = []
+    patterns: list[Term] = []
     for item in terms:
-        sql, values = _clause(item)
-        clauses.append(sql)
-        params += values
-    patterns = [item for item in terms if _trigram_pattern(item)]
+        found = _known_values(item)
+        if found is None:
+            found = _clause(item)
+            patterns += [item] if _trigram_pattern(item) else []
+        clauses.append(found[0])
+        params += found[1]
     only = terms[0] if len(terms) == 1 and _name_server_exact(terms[0]) else None
     return Where(" AND ".join(clauses), params, bool(patterns),
                  covered=bool(patterns) and all(
@@ -141,6 +151,25 @@ def _trigram_pattern(item: Term) -> bool:
     column = TEXT_FIELDS.get(item.field) or LIST_FIELDS.get(item.field)
     return column in TRIGRAM and item.value.startswith("*") or (
         item.field in LIST_FIELDS and column in TRIGRAM and "*" in item.value)
+
+
+def _known_values(item: Term) -> tuple[str, list] | None:
+    """PostgreSQL, a leading wildcard on a name or company: the distinct values that match
+    (from their own table, see ``jobs.registrations.indexes``), then their records exactly
+    through the column's B-tree. None when too many values match (or elsewhere)."""
+    column = TEXT_FIELDS.get(item.field)
+    if connection.vendor != "postgresql" or column not in VALUE_COLUMNS or \
+            not item.value.startswith("*"):
+        return None
+    with connection.cursor() as cursor:
+        # The column is inlined so the planner matches it to its partial trigram index.
+        cursor.execute(f"SELECT value FROM {VALUE_TABLE} WHERE field = '{column}' "
+                       "AND value LIKE %s ESCAPE '\\' LIMIT %s",
+                       [_like(item.value.lower()), VALUE_CAP + 1])
+        values = [row[0] for row in cursor.fetchall()]
+    if len(values) > VALUE_CAP:
+        return None
+    return f"lower(r.{column}) = ANY(%s)", [values]
 
 
 def _name_server_exact(item: Term) -> bool:

@@ -17,8 +17,10 @@ CLASSES = {
                      "USING INDEX registration_registrant_email_lower"),
     "registrant prefix": ("registrantName:john*", "registration_registrant_name_lower",
                           "USING INDEX registration_registrant_name_lower"),
+    # On PostgreSQL the matching companies come from their table of distinct values, then
+    # their records from the column's B-tree.
     "infix wildcard on company": ("registrantCompany:*acme*",
-                                  "registration_registrant_company_trgm",
+                                  "registration_registrant_company_lower",
                                   "jobs_registration_fts VIRTUAL TABLE INDEX 0:L"),
     "name server": ("nameServer:ns1.acme-dns.net", "registration_name_server_lookup",
                     "jobs_registration_fts VIRTUAL TABLE INDEX 0:L"),
@@ -97,6 +99,39 @@ def test_trigram_index_follows_updates_and_deletes(records):
     found = finder.search(query.parse("registrantCompany:*nitec*"), organization_id=None,
                           limit=10, offset=0)
     assert [r.domain for r in found.records] == ["globex.org"]
+
+
+def test_a_pattern_matching_many_companies_goes_through_the_records_trigram_index(
+        planner, org, monkeypatch):
+    """Past VALUE_CAP distinct values, looking each one up would cost more than reading
+    the records' own indexes for the pattern (a trigram bitmap or, as here, where the
+    pattern is in a fifth of the records, a B-tree in order)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the table of distinct values is PostgreSQL's")
+    monkeypatch.setattr(query, "VALUE_CAP", 100)
+    plan = finder.explain(query.parse('registrantCompany:"*ompany 1*"'), org.pk)
+    assert "~~ '%ompany 1%'" in plan and "ANY" not in plan, plan
+
+
+def test_the_table_of_distinct_values_follows_inserts_updates_and_truncation(records):
+    if connection.vendor != "postgresql":
+        pytest.skip("the table of distinct values is PostgreSQL's")
+    from jobs.models import Registration
+    from jobs.registrations.indexes import VALUE_TABLE
+
+    def values():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT field, value FROM {VALUE_TABLE}")
+            return set(cursor.fetchall())
+
+    assert {("registrant_company", "acme corp"), ("registrant_name", "john smith")} <= values()
+    assert all(value for _field, value in values())          # no empty values
+    Registration.objects.filter(domain="globex.org").update(registrant_name="Jane Roe")
+    assert ("registrant_name", "jane roe") in values()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")   # no deferred checks pending
+        cursor.execute("TRUNCATE jobs_registration CASCADE")
+    assert values() == set()
 
 
 def test_a_page_past_the_bound_walks_the_primary_key(planner, org):

@@ -80,7 +80,7 @@ def test_params_refuse_bad_paging_and_unknown_fields(body):
 
 
 @pytest.mark.parametrize("text, anywhere, covered", [
-    ("registrantCompany:*acme*", True, True),
+    ("registrantEmail:*acme*", True, True),
     ("registrantEmail:*@acme.com registrantName:john*", True, True),
     ("*paypal*", True, False),                     # the domain has no covering B-tree
     ("registrantCompany:*acme* *paypal*", True, False),
@@ -92,3 +92,15 @@ def test_params_refuse_bad_paging_and_unknown_fields(body):
 def test_which_patterns_are_trigram_searches(db, text, anywhere, covered):
     where = query.compile_terms(query.parse(text))
     assert (where.anywhere, where.covered) == (anywhere, covered)
+
+
+def test_a_company_pattern_on_postgresql_is_a_list_of_the_matching_companies(records):
+    """Elsewhere it is a trigram search like any other."""
+    from django.db import connection
+
+    where = query.compile_terms(query.parse("registrantCompany:*acme*"))
+    if connection.vendor == "postgresql":
+        assert "= ANY" in where.sql and not where.anywhere
+        assert sorted(where.params[0]) == ["acme corp", "acme corporation"]
+    else:
+        assert (where.anywhere, where.covered) == (True, True)
