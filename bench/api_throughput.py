@@ -5,12 +5,18 @@ Django views on the same server.
   submit  POST /v1/test/noop      vs  POST /bench/insert    (one INSERT -> JsonResponse)
 
 One gunicorn (config.wsgi with bench.settings, 2 workers x 4 threads, as bin/start runs
-it) serves both sides, so both go through the same middleware. Load comes from wrk on
+it) serves both sides (``/v1`` steps past the dashboard's middleware, ``/bench`` does
+not). On PostgreSQL the baseline's table is made an ordinary, logged one for the run, so
+its INSERT is as durable as a job's. Load comes from wrk on
 127.0.0.1 (2 threads, 4 connections), in interleaved rounds: baseline, ours, baseline,
 ours... No worker runs: submitted jobs just queue (for both brokers).
 
 Run from the checkout root:
-    .venv/bin/python bench/api_throughput.py [--quick] [--postgres] [--redis]
+    .venv/bin/python bench/api_throughput.py [--quick] [--postgres] [--redis] [--profile DIR]
+
+``--profile DIR`` adds one more submit round per side with py-spy sampling every gunicorn
+worker (``--nonblocking``, so the workers are not paused), writes each worker's stacks
+to DIR/<side> and prints, per side, the functions that hold the most samples.
 """
 
 from __future__ import annotations
@@ -20,13 +26,22 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Bench, load_average, median, parse_args, ratio, table, verdict  # noqa: E402
+from bench.common import (  # noqa: E402
+    Bench,
+    build_parser,
+    load_average,
+    median,
+    ratio,
+    table,
+    verdict,
+)
 
 SEEDED_JOBS = 200
 CONNECTIONS, THREADS = 4, 2
@@ -36,10 +51,10 @@ TARGETS = {"read": 0.9, "submit": 0.8}
 def seed(bench: Bench) -> tuple[str, list[str]]:
     """An organization, an API key and some finished jobs to read."""
     bench.django_setup()
-    from django.db import connections
+    from django.db import connection, connections
     from django.utils import timezone
 
-    from jobs.models import Job, JobStatus
+    from jobs.models import Job, JobStatus, RateCounter
     from jobs.services import api_key_create, organization_get_or_create
 
     org = organization_get_or_create(name="bench")
@@ -52,6 +67,13 @@ def seed(bench: Bench) -> tuple[str, list[str]]:
             for i in range(SEEDED_JOBS)]
     Job.objects.bulk_create(jobs)
     ids = [str(job.pk) for job in jobs]
+    if connection.vendor == "postgresql":
+        # The project keeps its rate counters UNLOGGED (losing them in a crash is harmless),
+        # so an INSERT there never waits for the WAL to reach the disk. The baseline stands
+        # for a bare durable insert, as a job's is: in this run's database the table is made
+        # an ordinary one. (Ours writes no counter there with Redis as the broker.)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {RateCounter._meta.db_table} SET LOGGED")
     connections.close_all()
     return raw, ids
 
@@ -121,8 +143,84 @@ def run_wrk(url: str, script: Path, seconds: float) -> dict:
             "socket_errors": sum(map(int, errors.groups())) if errors else 0}
 
 
+def gunicorn_workers(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def profile(url: str, script: Path, seconds: float, master: int, out: Path) -> None:
+    """py-spy on each worker while wrk drives ``script``; then the top functions."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    out.mkdir(parents=True, exist_ok=True)
+    spies = [subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw",
+                               "--rate", "250", "--nonblocking", "--duration",
+                               str(int(seconds) + 1), "--output", str(out / f"worker-{pid}.txt")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             for pid in gunicorn_workers(master)]
+    time.sleep(1)   # py-spy attaches
+    load = run_wrk(url, script, seconds)
+    for spy_proc in spies:
+        if spy_proc.wait(timeout=60):
+            raise SystemExit(f"py-spy failed: {spy_proc.stderr.read().decode()[:500]}")
+    print(f"{load['rps']:.0f} submits/s under py-spy; stacks in {out}")
+    print(top_functions(sorted(out.glob("worker-*.txt"))))
+
+
+def top_functions(paths: list[Path], count: int = 12) -> str:
+    """From py-spy's collapsed stacks, the share of a request thread's samples: the
+    functions found at the top of the stack most often (self), and the project's own
+    functions with what they call (inclusive)."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for path in paths:
+        for line in path.read_text(errors="replace").splitlines():
+            stack, _, n = line.rpartition(" ")
+            if not n.isdigit():
+                continue   # a stack py-spy could not read whole
+            frames = [_short(f) for f in stack.split(";") if f and not _plumbing(f)]
+            if not any("handle_request" in f for f in frames):
+                continue   # the arbiter's and idle threads' samples
+            samples = int(n)
+            total += samples
+            for name in set(frames):
+                inclusive[name] = inclusive.get(name, 0) + samples
+            own[frames[-1]] = own.get(frames[-1], 0) + samples
+    if not total:
+        return "no samples inside a request"
+
+    def rows(counts: dict[str, int], keep=lambda name: True) -> list[list]:
+        ranked = sorted(((n, name) for name, n in counts.items() if keep(name)), reverse=True)
+        return [[name, f"{100 * n / total:.1f} %"] for n, name in ranked[:count]]
+
+    project = ("(jobs/", "(bench/", "(config/")
+    return (f"{total:,} samples inside requests\n"
+            + table(["at the top of the stack", "self"], rows(own)) + "\n"
+            + table(["the project's functions", "inclusive"],
+                    rows(inclusive, lambda name: any(p in name for p in project))))
+
+
+def _plumbing(frame: str) -> bool:
+    """The thread machinery under every request: in every sample, telling nothing."""
+    return "(threading.py" in frame or "concurrent/futures/" in frame or \
+        "ThreadWorker.handle (" in frame
+
+
+def _short(frame: str) -> str:
+    """'execute (django/db/backends/utils.py:122)' -> 'execute (django/db/backends/utils.py)'."""
+    name, _, where = frame.partition(" (")
+    where = where.rstrip(")").rsplit(":", 1)[0]
+    for marker in ("site-packages/", "/lib/python3"):
+        if marker in where:
+            where = where.split(marker, 1)[1]
+    return f"{name} ({where})"
+
+
 def main(argv=None) -> int:
-    args = parse_args(__doc__.splitlines()[0], argv)
+    parser = build_parser(__doc__.splitlines()[0])
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="profile ours under load with py-spy into DIR")
+    args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install -y wrk)")
     # Many short alternating rounds: load from elsewhere on the machine then falls on
@@ -145,6 +243,12 @@ def main(argv=None) -> int:
         for _ in range(rounds):
             for side in ("baseline", "ours"):
                 results[test, side].append(run_wrk(url, scripts[test, side], seconds))
+    if args.profile:
+        web = next(proc for proc in bench.procs if proc.log_path.stem == "web")
+        for side in ("baseline", "ours"):
+            print(f"\nprofile of the {side} submit:")
+            profile(url, scripts["submit", side], max(seconds, 5), web.pid,
+                     args.profile / side)
 
     bench.close()
 

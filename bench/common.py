@@ -32,6 +32,11 @@ HIGH_RATE_LIMITS = ",".join(
 
 
 def parse_args(description: str, argv=None) -> argparse.Namespace:
+    return build_parser(description).parse_args(argv)
+
+
+def build_parser(description: str) -> argparse.ArgumentParser:
+    """The options every benchmark takes; a script may add its own."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="a short run (about 30 s)")
     parser.add_argument("--postgres", action="store_true",
@@ -40,7 +45,7 @@ def parse_args(description: str, argv=None) -> argparse.Namespace:
                         help=f"the Redis broker ({REDIS_URL}) instead of the database broker")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder (logs, SQLite file) afterwards")
-    return parser.parse_args(argv)
+    return parser
 
 
 def free_port() -> int:
