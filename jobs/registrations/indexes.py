@@ -187,7 +187,7 @@ def search_indexes_drop(cursor, vendor: str) -> None:
     for name, _create in deferrable(vendor):
         cursor.execute(f"DROP INDEX IF EXISTS {name}")
     if vendor == "sqlite":
-        for trigger in FTS_TRIGGERS:
+        for trigger in (*FTS_TRIGGERS, *VALUE_TRIGGERS):
             cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
 
 
@@ -208,6 +208,11 @@ def search_indexes_create(cursor, vendor: str, *, analyze: bool = True) -> None:
             cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
             for operation in _sqlite()[-3:]:
                 cursor.execute(operation.sql)
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                       "AND name = %s", [VALUE_TRIGGERS[0]])
+        if not cursor.fetchone()[0]:
+            for forward, _reverse in _sqlite_value_sql()[1:]:
+                cursor.execute(forward)
     if analyze:   # the planner needs to know the table grew
         cursor.execute(f"ANALYZE {TABLE}")
 
@@ -335,3 +340,37 @@ def _value_sql() -> list[tuple[str, str]]:
 def value_operations() -> list[VendorSQL]:
     """Migration 0013: the table of distinct values, filled from the records there are."""
     return [VendorSQL("postgresql", forward, reverse) for forward, reverse in _value_sql()]
+
+
+# SQLite: the same table, kept by row triggers (set aside during a bulk load like the FTS5
+# ones, and refilled in one pass after it). Its matching values are found by reading the
+# field's part of the table: a small one, next to the records' FTS5 table, which gathers
+# every matching record of a common pattern before the first is returned.
+VALUE_TRIGGERS = ("registration_value_ai", "registration_value_au")
+
+
+def _sqlite_value_sql() -> list[tuple[str, str]]:
+    """(forward, reverse): the table, then its fill and triggers (rerun after a load)."""
+    # Not INSERT OR IGNORE: an upsert's own conflict handling would replace the IGNORE.
+    def each(row: str) -> str:
+        return " ".join(f"INSERT INTO {VALUE_TABLE} (field, value) SELECT '{c}', "
+                        f"lower({row}.{c}) WHERE {row}.{c} <> '' AND NOT EXISTS (SELECT 1 "
+                        f"FROM {VALUE_TABLE} WHERE field = '{c}' AND value = lower({row}.{c}));"
+                        for c in VALUE_COLUMNS)
+
+    columns = ", ".join(VALUE_COLUMNS)
+    return [(f"CREATE TABLE IF NOT EXISTS {VALUE_TABLE} (field text NOT NULL, "
+             "value text NOT NULL, PRIMARY KEY (field, value)) WITHOUT ROWID",
+             f"DROP TABLE {VALUE_TABLE}"),
+            (f"INSERT OR IGNORE INTO {VALUE_TABLE} (field, value) " + " UNION ".join(
+                f"SELECT '{c}', lower({c}) FROM {TABLE} WHERE {c} <> ''" for c in VALUE_COLUMNS),
+             migrations.RunSQL.noop),
+            (f"CREATE TRIGGER {VALUE_TRIGGERS[0]} AFTER INSERT ON {TABLE} BEGIN {each('new')} "
+             "END", f"DROP TRIGGER {VALUE_TRIGGERS[0]}"),
+            (f"CREATE TRIGGER {VALUE_TRIGGERS[1]} AFTER UPDATE OF {columns} ON {TABLE} BEGIN "
+             f"{each('new')} END", f"DROP TRIGGER {VALUE_TRIGGERS[1]}")]
+
+
+def sqlite_value_operations() -> list[VendorSQL]:
+    """Migration 0014: the table of distinct values on SQLite."""
+    return [VendorSQL("sqlite", forward, reverse) for forward, reverse in _sqlite_value_sql()]

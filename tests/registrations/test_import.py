@@ -232,9 +232,9 @@ def test_a_bulk_load_sets_indexes_aside_and_rebuilds_them(tmp_path, monkeypatch,
     assert "registration_registrant_email_lower" in names and "registration_created" in names
     page = finder.search(query.parse('registrantCompany:"*pany 5 hold*"'), organization_id=None,
                          limit=10, offset=0)
-    assert [r.domain for r in page.records] == ["d5.com"]
+    assert [r.domain for r in page.records] == ["d5.com"]   # the table of companies too
     if connection.vendor == "sqlite":
-        assert "jobs_registration_fts VIRTUAL TABLE INDEX" in _plan("registrantCompany:*pany*")
+        assert "jobs_registration_fts VIRTUAL TABLE INDEX" in _plan("*5.co*")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,9 +5,9 @@ nameServer:ns1.*``; a bare word is a domain pattern) and raises ``QueryError`` n
 the problem. ``compile_terms`` turns terms into a WHERE clause each database answers
 from an index: a B-tree on ``lower(col)`` for exact values and prefixes (a range on
 SQLite, whose LIKE cannot use an expression index), pg_trgm GIN or the FTS5 trigram
-table for wildcards elsewhere. On PostgreSQL a leading wildcard on a registrant name or
-company is first matched against the table of distinct values, and becomes a list of
-exact values. Matching is case-insensitive.
+table for wildcards elsewhere. A leading wildcard on a registrant name or company is
+first matched against the table of distinct values, and becomes a list of exact values.
+Matching is case-insensitive.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ SYNONYMS = {"email": "registrantEmail", "registrant": "registrantName",
 _BY_KEY = {**{name.lower(): name for name in FIELDS}, **SYNONYMS}
 TOKEN = re.compile(r'\s*(?:([A-Za-z_]+):)?(?:"((?:[^"\\]|\\.)*)"|(\S+))')
 MIN_TRIGRAM = 3
-# PostgreSQL: a leading-wildcard pattern on a name or company matching this many distinct
-# values or fewer is looked up value by value; past it, through the records' trigram index.
+# A leading-wildcard pattern on a name or company matching this many distinct values or
+# fewer is looked up value by value; past it, through the records' trigram index.
 VALUE_CAP = 2_000
 
 
@@ -154,22 +154,23 @@ def _trigram_pattern(item: Term) -> bool:
 
 
 def _known_values(item: Term) -> tuple[str, list] | None:
-    """PostgreSQL, a leading wildcard on a name or company: the distinct values that match
-    (from their own table, see ``jobs.registrations.indexes``), then their records exactly
-    through the column's B-tree. None when too many values match (or elsewhere)."""
+    """A leading wildcard on a name or company: the distinct values that match (from
+    their own table, see ``jobs.registrations.indexes``), then their records exactly
+    through the column's B-tree. None when too many values match."""
     column = TEXT_FIELDS.get(item.field)
-    if connection.vendor != "postgresql" or column not in VALUE_COLUMNS or \
-            not item.value.startswith("*"):
+    if column not in VALUE_COLUMNS or not item.value.startswith("*"):
         return None
     with connection.cursor() as cursor:
-        # The column is inlined so the planner matches it to its partial trigram index.
+        # Inlined, the column lets PostgreSQL match its partial trigram index.
         cursor.execute(f"SELECT value FROM {VALUE_TABLE} WHERE field = '{column}' "
                        "AND value LIKE %s ESCAPE '\\' LIMIT %s",
                        [_like(item.value.lower()), VALUE_CAP + 1])
         values = [row[0] for row in cursor.fetchall()]
     if len(values) > VALUE_CAP:
         return None
-    return f"lower(r.{column}) = ANY(%s)", [values]
+    if connection.vendor == "postgresql":
+        return f"lower(r.{column}) = ANY(%s)", [values]
+    return f"lower(r.{column}) IN ({', '.join(['%s'] * len(values))})", values
 
 
 def _name_server_exact(item: Term) -> bool:
