@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from jobs.operations.search import query
-from jobs.registrations.indexes import NAME_SERVER_TABLE
+from jobs.registrations.indexes import FTS_TABLE, NAME_SERVER_TABLE
 from jobs.registrations.models import Registration
 
 TABLE = "jobs_registration"
@@ -93,6 +93,12 @@ def _select(columns: str, where: query.Where, organization_id: int | None,
             continue
         condition = f"{scope} AND {where.sql}" if where.sql else scope
         source = public_source if public_source and not values else SOURCE
+        if where.fts:
+            # SQLite: imported records in the FTS5 table's rowid order (CROSS JOIN keeps
+            # it the outer loop); an organization's own, few, may be read first.
+            join = "JOIN" if values else "CROSS JOIN"
+            source = f"{FTS_TABLE} {join} {SOURCE} ON r.id = {FTS_TABLE}.rowid"
+            tail = tail.replace("ORDER BY r.id", f"ORDER BY {FTS_TABLE}.rowid")
         parts.append(f"SELECT {columns} FROM {source} WHERE {condition}{tail}")
         params += [*values, *where.params, *tail_params]
     return parts, params

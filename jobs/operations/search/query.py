@@ -125,6 +125,8 @@ class Where:
     # PostgreSQL, one exact name server and nothing else: the finder reads the ids from
     # the name-server table alone.
     name_server: str | None = None
+    # SQLite: a condition names the FTS5 table, which the finder joins to the records.
+    fts: bool = False
 
 
 def compile_terms(terms: list[Term]) -> Where:
@@ -140,10 +142,12 @@ def compile_terms(terms: list[Term]) -> Where:
         clauses.append(found[0])
         params += found[1]
     only = terms[0] if len(terms) == 1 and _name_server_exact(terms[0]) else None
-    return Where(" AND ".join(clauses), params, bool(patterns),
+    sql = " AND ".join(clauses)
+    return Where(sql, params, bool(patterns),
                  covered=bool(patterns) and all(
                      TEXT_FIELDS.get(item.field) in BTREE for item in patterns),
-                 name_server=only.value.lower() if only else None)
+                 name_server=only.value.lower() if only else None,
+                 fts=f"{FTS_TABLE}." in sql)
 
 
 def _trigram_pattern(item: Term) -> bool:
@@ -215,10 +219,11 @@ def _anywhere(column: str, pattern: str) -> tuple[str, list]:
     literal = max(re.split(r"(?<!\\)[%_]", pattern), key=len).replace("\\", "")
     if len(literal) < MIN_TRIGRAM:   # too short for trigrams: scan
         return f"lower(r.{column}) LIKE %s ESCAPE '\\'", [pattern]
-    # FTS5 answers LIKE from its trigrams only without an ESCAPE clause.
+    # FTS5 answers LIKE from its trigrams only without an ESCAPE clause. The finder joins
+    # the FTS5 table: its matches then stream in rowid order and a search stops at its
+    # bound, where ``r.id IN (SELECT rowid ...)`` would gather every match first.
     escape = " ESCAPE '\\'" if "\\" in pattern else ""
-    return (f"r.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE}.{column} "
-            f"LIKE %s{escape})", [pattern])
+    return f"{FTS_TABLE}.{column} LIKE %s{escape}", [pattern]
 
 
 def _like(value: str) -> str:

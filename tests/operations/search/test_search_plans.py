@@ -151,3 +151,25 @@ def test_a_pattern_in_most_records_is_read_in_index_order_without_a_bitmap(plann
         pytest.skip("the trigram bitmap is PostgreSQL's")
     plan = finder.explain(query.parse("registrantCompany:*ompan*"), org.pk)
     assert "Index" in plan and "Bitmap" not in plan and "Seq Scan" not in plan, plan
+
+
+def test_two_wildcards_on_indexed_columns_match_both(records, org):
+    found = finder.search(query.parse("*login* nameServer:*acme-dns*"), organization_id=org.pk,
+                          limit=10, offset=0)
+    assert [r.domain for r in found.records] == ["acme-login.net"]
+    found = finder.search(query.parse("*acme* registrantEmail:*@acme.com nameServer:*ns2.*"),
+                          organization_id=org.pk, limit=10, offset=0)
+    assert [r.domain for r in found.records] == ["acme.com"]
+
+
+def test_a_page_of_a_common_pattern_on_sqlite_streams_from_the_fts_table(planner, org):
+    """The imported records' part reads the FTS5 table's matches in rowid order and stops
+    when the page is full, instead of sorting every match."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the FTS5 table is SQLite's")
+    plan = finder.explain(query.parse("nameServer:*example.net*"), org.pk, page=True)
+    rows = [line.split(" ", 3) for line in plan.splitlines()]
+    public = next(row[0] for row in rows if row[3] == "CO-ROUTINE s0")
+    steps = [row[3] for row in rows if row[1] == public]
+    assert steps[0].startswith("SCAN jobs_registration_fts VIRTUAL TABLE"), plan
+    assert not any("TEMP B-TREE" in step for step in steps), plan
