@@ -123,6 +123,7 @@ def deferrable(vendor: str) -> list[tuple[str, str]]:
                 (PLACE_INDEX, place_index()), *NAME_SERVER_INDEXES.items()]
     found = [(name, f"CREATE INDEX IF NOT EXISTS {name} ON {TABLE} ({column})")
              for name, column in DATE_INDEXES.items()]
+    found.append((PLACE_INDEX, place_index("sqlite")))
     return found + [(f"registration_{c}_lower", f"CREATE INDEX IF NOT EXISTS "
                      f"registration_{c}_lower ON {TABLE} (lower({c}))") for c in BTREE]
 
@@ -155,10 +156,18 @@ PLACE_INDEX = "registration_place_registrar"
 PLACE_COLUMNS = ("registrant_country", "registrant_city", "registrar_name")
 
 
-def place_index() -> str:
+def place_index(vendor: str = "postgresql") -> str:
+    if vendor == "sqlite":   # no operator classes nor INCLUDE; same search, same order
+        keys = ", ".join(f"lower({c})" for c in PLACE_COLUMNS)
+        return f"CREATE INDEX IF NOT EXISTS {PLACE_INDEX} ON {TABLE} ({keys})"
     keys = ", ".join(f"lower({c}) text_pattern_ops" for c in PLACE_COLUMNS)
     return (f"CREATE INDEX IF NOT EXISTS {PLACE_INDEX} ON {TABLE} ({keys}) "
             f"INCLUDE ({', '.join(PLACE_COLUMNS)}, id, organization_id)")
+
+
+def sqlite_place_operations() -> list[VendorSQL]:
+    """Migration 0015: the index of places and registrars on SQLite too."""
+    return [VendorSQL("sqlite", place_index("sqlite"), f"DROP INDEX {PLACE_INDEX}")]
 
 
 def covering_operations() -> list[VendorSQL]:

@@ -33,9 +33,8 @@ CLASSES = {
     # Each common on its own, rare together: the composite index of the three.
     "place and registrar": ('registrarName:"registrar 1*" registrantCountry:de '
                             'registrantCity:"Berlin"', "registration_place_registrar",
-                            ("USING INDEX registration_registrar_name_lower",
-                             "USING INDEX registration_registrant_city_lower",
-                             "USING INDEX registration_registrant_country_lower")),
+                            "USING INDEX registration_place_registrar (<expr>=? AND <expr>=? "
+                            "AND <expr>>? AND <expr><?)"),
     "date range": ("createdAfter:2020-01-01 createdBefore:2020-12-31", "registration_created",
                    "USING INDEX registration_created"),
     "domain prefix": ("acme*", "registration_domain_pattern",
