@@ -4,15 +4,17 @@ Django views on the same server.
   read    GET /v1/ops/jobs/{id}   vs  GET /bench/read/{id}  (one row by key -> JsonResponse)
   submit  POST /v1/test/noop      vs  POST /bench/insert    (one INSERT -> JsonResponse)
 
-One gunicorn (config.wsgi with bench.settings, 2 workers x 4 threads, as bin/start runs
-it) serves both sides (``/v1`` steps past the dashboard's middleware, ``/bench`` does
-not). On PostgreSQL the baseline's table is made an ordinary, logged one for the run, so
-its INSERT is as durable as a job's. Load comes from wrk on
-127.0.0.1 (2 threads, 4 connections), in interleaved rounds: baseline, ours, baseline,
-ours... No worker runs: submitted jobs just queue (for both brokers).
+One gunicorn serves both sides (``/v1`` steps past the dashboard's middleware, ``/bench``
+does not): config.wsgi with bench.settings, 2 workers x 4 threads, or with ``--asgi`` as
+bin/start runs it, 2 uvicorn workers on config.asgi. On PostgreSQL the baseline's table
+is made an ordinary, logged one for the run, so its INSERT is as durable as a job's.
+Load comes from wrk on 127.0.0.1 (2 threads, 4 connections), in interleaved rounds:
+baseline, ours, baseline, ours... No worker runs: submitted jobs just queue (for both
+brokers).
 
 Run from the checkout root:
-    .venv/bin/python bench/api_throughput.py [--quick] [--postgres] [--redis] [--profile DIR]
+    .venv/bin/python bench/api_throughput.py [--quick] [--postgres] [--redis] [--asgi]
+        [--profile DIR]
 
 ``--profile DIR`` adds one more submit round per side with py-spy sampling every gunicorn
 worker (``--nonblocking``, so the workers are not paused), writes each worker's stacks
@@ -167,9 +169,10 @@ def profile(url: str, script: Path, seconds: float, master: int, out: Path) -> N
 
 
 def top_functions(paths: list[Path], count: int = 12) -> str:
-    """From py-spy's collapsed stacks, the share of a request thread's samples: the
-    functions found at the top of the stack most often (self), and the project's own
-    functions with what they call (inclusive)."""
+    """From py-spy's collapsed stacks of the web workers (busy threads only: the server's
+    own loop and the request threads), the share of the samples: the functions found at
+    the top of the stack most often (self), and the project's own functions with what
+    they call (inclusive)."""
     inclusive: dict[str, int] = {}
     own: dict[str, int] = {}
     total = 0
@@ -179,22 +182,22 @@ def top_functions(paths: list[Path], count: int = 12) -> str:
             if not n.isdigit():
                 continue   # a stack py-spy could not read whole
             frames = [_short(f) for f in stack.split(";") if f and not _plumbing(f)]
-            if not any("handle_request" in f for f in frames):
-                continue   # the arbiter's and idle threads' samples
+            if not frames:
+                continue
             samples = int(n)
             total += samples
             for name in set(frames):
                 inclusive[name] = inclusive.get(name, 0) + samples
             own[frames[-1]] = own.get(frames[-1], 0) + samples
     if not total:
-        return "no samples inside a request"
+        return "no samples"
 
     def rows(counts: dict[str, int], keep=lambda name: True) -> list[list]:
         ranked = sorted(((n, name) for name, n in counts.items() if keep(name)), reverse=True)
         return [[name, f"{100 * n / total:.1f} %"] for n, name in ranked[:count]]
 
     project = ("(jobs/", "(bench/", "(config/")
-    return (f"{total:,} samples inside requests\n"
+    return (f"{total:,} samples\n"
             + table(["at the top of the stack", "self"], rows(own)) + "\n"
             + table(["the project's functions", "inclusive"],
                     rows(inclusive, lambda name: any(p in name for p in project))))
@@ -220,6 +223,8 @@ def main(argv=None) -> int:
     parser = build_parser(__doc__.splitlines()[0])
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="profile ours under load with py-spy into DIR")
+    parser.add_argument("--asgi", action="store_true",
+                        help="serve as bin/start does: uvicorn workers on config.asgi")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install -y wrk)")
@@ -230,7 +235,7 @@ def main(argv=None) -> int:
     bench.header("API throughput")
     bench.migrate()
     key, ids = seed(bench)
-    url = bench.start_web(workers=2, threads=4)
+    url = bench.start_web(workers=2, threads=4, asgi=args.asgi)
     check_endpoints(url, key, ids[0])
     scripts = lua_scripts(bench, key, ids)
 
@@ -253,7 +258,9 @@ def main(argv=None) -> int:
     bench.close()
 
     print(f"\n{rounds} rounds x {seconds} s per side, wrk -t{THREADS} -c{CONNECTIONS}, "
-          "gunicorn --workers 2 --threads 4; no worker running (submitted jobs queue)")
+          + ("gunicorn --workers 2, uvicorn workers on config.asgi (as bin/start)" if args.asgi
+             else "gunicorn --workers 2 --threads 4 on config.wsgi")
+          + "; no worker running (submitted jobs queue)")
     print("rate limits set very high, but the counter is still written on every /v1 "
           f"request ({'Redis INCR' if args.redis else 'database UPSERT'})")
     print(f"load average {bench.load_before} before, {load_average()} after\n")

@@ -156,13 +156,16 @@ class Bench:
         self.procs.append(proc)
         return proc
 
-    def start_web(self, *, workers: int = 2, threads: int = 4) -> str:
+    def start_web(self, *, workers: int = 2, threads: int = 4, asgi: bool = False) -> str:
+        """gunicorn on the WSGI application (``threads`` per worker), or with ``asgi`` as
+        ``bin/start`` serves the site: uvicorn workers on ``config.asgi``."""
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        web = self.spawn("web", [PYTHON, "-m", "gunicorn", "config.wsgi",
+        server = (["config.asgi", "-k", "uvicorn_worker.UvicornWorker", "--keep-alive", "20"]
+                  if asgi else ["config.wsgi", "--threads", str(threads)])
+        web = self.spawn("web", [PYTHON, "-m", "gunicorn", *server,
                                  "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                                 "--threads", str(threads), "--timeout", "60",
-                                 "--log-level", "warning"])
+                                 "--timeout", "60", "--log-level", "warning"])
         # A 500 here usually means a URL module does not import (an edit in progress
         # elsewhere in the project): Django retries the import on each request, so wait.
         deadline = time.monotonic() + 180

@@ -114,14 +114,17 @@ SQLITE_OPTIONS = {
 }
 
 DATABASE_URL = env_str("DATABASE_URL")
-# Persistent connections for the workers and WSGI threads. The ASGI web server sets 0
-# (config/asgi.py): there each request runs in a thread of its own, so a kept connection
-# is never reused and hundreds of clients exhaust PostgreSQL's max_connections.
+# Persistent connections for the workers and the web server's threads. Under the ASGI web
+# server (config/asgi.py) a waiting request (an event stream, a long-poll) runs in a
+# thread of its own: without the pool below it sets 0, or such threads would keep their
+# connections and hundreds of clients exhaust PostgreSQL's max_connections.
 DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 600, minimum=0)
 # PostgreSQL only: a pool of up to this many connections per process (psycopg_pool),
 # shared by its threads. The ASGI web server turns it on (config/asgi.py): without it,
-# every request opens a connection, and PostgreSQL starts a backend process for each.
+# every waiting request opens a connection, and PostgreSQL starts a backend for each.
 DB_POOL_SIZE = env_int("DB_POOL_SIZE", 0, minimum=0)
+# Threads per web process for requests that answer at once (config/asgi.py).
+WEB_THREADS = env_int("WEB_THREADS", 8, minimum=1)
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE,
                                 conn_health_checks=True)
