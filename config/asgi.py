@@ -5,10 +5,10 @@ long-lived threads for everything else.
 Under Django's ASGI handler a synchronous view crosses between the event loop and a
 thread of its own at every boundary between sync and async middleware, and each
 request starts a thread; measured with wrk on two cores, a submit or a job read came to
-a tenth of what the same code serves over WSGI. A request that answers at once gains
-nothing from the event loop, so it runs as under a threaded WSGI server (a2wsgi hands it
-to the pool); a request that waits keeps the event loop's advantage: an open stream costs
-a coroutine, not a thread.
+a fifth or a quarter of what the same code serves over threaded WSGI. A request that
+answers at once gains nothing from the event loop, so it runs as under a threaded WSGI
+server (a2wsgi hands it to the pool); a request that waits keeps the event loop's
+advantage: an open stream costs a coroutine, not a thread.
 """
 
 import os
