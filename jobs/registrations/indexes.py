@@ -268,6 +268,17 @@ _NS_TRIGGERS = {
 }
 
 
+def _statement_trigger(name: str, event: str, tables: str,
+                       body: str) -> list[tuple[str, str]]:
+    """(forward, reverse): a function running ``body`` once per ``event`` statement on the
+    records (with their transition ``tables``, if any), and its trigger."""
+    referencing = f" REFERENCING {tables}" if tables else ""
+    return [(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+             f"{body} RETURN NULL; END $$", f"DROP FUNCTION {name}()"),
+            (f"CREATE TRIGGER {name} AFTER {event} ON {TABLE}{referencing} "
+             f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()", f"DROP TRIGGER {name} ON {TABLE}")]
+
+
 def _name_server_sql() -> list[tuple[str, str]]:
     """(forward, reverse) statements that create the table and its triggers."""
     # In this order inside the migration's transaction: the triggers' lock holds off
@@ -276,17 +287,9 @@ def _name_server_sql() -> list[tuple[str, str]]:
             "registration_id bigint NOT NULL, organization_id bigint)",
             f"DROP TABLE {NAME_SERVER_TABLE}")]
     for name, (event, tables, body) in _NS_TRIGGERS.items():
-        ops += [(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                 f"{body} RETURN NULL; END $$", f"DROP FUNCTION {name}()"),
-                (f"CREATE TRIGGER {name} AFTER {event} ON {TABLE} REFERENCING {tables} "
-                 f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
-                 f"DROP TRIGGER {name} ON {TABLE}")]
-    ops += [(f"CREATE FUNCTION registration_ns_truncate() RETURNS trigger LANGUAGE plpgsql "
-             f"AS $$ BEGIN TRUNCATE {NAME_SERVER_TABLE}; RETURN NULL; END $$",
-             "DROP FUNCTION registration_ns_truncate()"),
-            (f"CREATE TRIGGER registration_ns_truncate AFTER TRUNCATE ON {TABLE} "
-             "FOR EACH STATEMENT EXECUTE FUNCTION registration_ns_truncate()",
-             f"DROP TRIGGER registration_ns_truncate ON {TABLE}"),
+        ops += _statement_trigger(name, event, tables, body)
+    ops += [*_statement_trigger("registration_ns_truncate", "TRUNCATE", "",
+                                f"TRUNCATE {NAME_SERVER_TABLE};"),
             (f"INSERT INTO {_NS_COLUMNS} {NAME_SERVER_ELEMENTS.format(rows=TABLE)}",
              migrations.RunSQL.noop),
             *((create, f"DROP INDEX {name}") for name, create in NAME_SERVER_INDEXES.items())]
@@ -325,20 +328,12 @@ def value_index(column: str) -> str:
 def _value_sql() -> list[tuple[str, str]]:
     ops = [(f"CREATE TABLE {VALUE_TABLE} (field text NOT NULL, value text NOT NULL, "
             "PRIMARY KEY (field, value))", f"DROP TABLE {VALUE_TABLE}")]
+    body = _VALUE_INSERT.format(select=VALUE_ROWS.format(rows="new_rows")) + ";"
     for event in ("INSERT", "UPDATE"):
-        name = f"registration_value_{event.lower()}"
-        body = _VALUE_INSERT.format(select=VALUE_ROWS.format(rows="new_rows"))
-        ops += [(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                 f"{body}; RETURN NULL; END $$", f"DROP FUNCTION {name}()"),
-                (f"CREATE TRIGGER {name} AFTER {event} ON {TABLE} REFERENCING NEW TABLE "
-                 f"AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
-                 f"DROP TRIGGER {name} ON {TABLE}")]
-    ops += [(f"CREATE FUNCTION registration_value_truncate() RETURNS trigger "
-             f"LANGUAGE plpgsql AS $$ BEGIN TRUNCATE {VALUE_TABLE}; RETURN NULL; END $$",
-             "DROP FUNCTION registration_value_truncate()"),
-            (f"CREATE TRIGGER registration_value_truncate AFTER TRUNCATE ON {TABLE} "
-             "FOR EACH STATEMENT EXECUTE FUNCTION registration_value_truncate()",
-             f"DROP TRIGGER registration_value_truncate ON {TABLE}"),
+        ops += _statement_trigger(f"registration_value_{event.lower()}", event,
+                                  "NEW TABLE AS new_rows", body)
+    ops += [*_statement_trigger("registration_value_truncate", "TRUNCATE", "",
+                                f"TRUNCATE {VALUE_TABLE};"),
             (_VALUE_INSERT.format(select=VALUE_ROWS.format(rows=TABLE)),
              migrations.RunSQL.noop)]
     ops += [(f"CREATE INDEX {value_index(c)} ON {VALUE_TABLE} USING gin (value gin_trgm_ops) "
