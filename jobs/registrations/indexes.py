@@ -211,20 +211,17 @@ def search_indexes_create(cursor, vendor: str, *, analyze: bool = True) -> None:
     for create in missing:
         cursor.execute(create)
     if vendor == "sqlite":
-        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-                       "AND name = %s", [FTS_TRIGGERS[0]])
-        if not cursor.fetchone()[0]:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        triggers = {row[0] for row in cursor.fetchall()}
+        if FTS_TRIGGERS[0] not in triggers:
             cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
             for operation in _sqlite()[-3:]:
                 cursor.execute(operation.sql)
-        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-                       "AND name = %s", [VALUE_TRIGGERS[0]])
-        if not cursor.fetchone()[0]:
+        if VALUE_TRIGGERS[0] not in triggers:   # refill the values, then follow writes
             for forward, _reverse in _sqlite_value_sql()[1:]:
                 cursor.execute(forward)
     if analyze:   # the planner needs to know the table grew
         cursor.execute(f"ANALYZE {TABLE}")
-
 
 
 # --- PostgreSQL: name servers ---------------------------------------------------------
