@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import io
 import json
+import logging
 import os
 import queue
 import threading
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from jobs.registrations import indexes, layouts, normalize
+from jobs.registrations import indexes, layouts, lease, normalize
 from jobs.registrations.models import RegistrationImport
 from jobs.registrations.store import registrations_upsert_rows
 
@@ -35,6 +36,7 @@ DEFER_INDEXES_BYTES = 32 << 20
 PARALLEL_INDEX_BUILDS = min(4, max(2, os.cpu_count() or 1))   # connections
 KEPT_REJECTS = 1000          # reasons kept per run; the count is always complete
 csv.field_size_limit(1 << 20)
+log = logging.getLogger(__name__)
 
 Progress = Callable[[RegistrationImport, int, int], None]   # (run, bytes done, bytes total)
 
@@ -92,9 +94,16 @@ def registrations_import(path: str, *, organization_id: int | None = None,
     """Import one file, resuming an unfinished run of the same file unless ``restart``.
 
     ``defer_indexes`` (default: for files of 32 MB and more) drops the search indexes
-    for the load and builds them again at the end, also after an interruption; a
-    process killed outright leaves them to the next import's end to rebuild.
+    for the load and builds them again at the end, also after an interruption; for a
+    process killed outright, ``registrations_repair`` does.
     """
+    with lease.import_lease():
+        return _import_file(path, organization_id, restart, progress, created_by, run,
+                            defer_indexes)
+
+
+def _import_file(path, organization_id, restart, progress, created_by, run,
+                 defer_indexes) -> RegistrationImport:
     digest, size = fingerprint(path, organization_id)
     run = run or _run_for(path, digest, size, organization_id, restart, created_by)
     if defer_indexes is None:
@@ -153,6 +162,32 @@ def _indexes_create_side_by_side() -> None:
     with ThreadPoolExecutor(workers) as pool:
         for done in [pool.submit(build) for _ in range(workers)]:
             done.result()
+
+
+def registrations_repair() -> dict[str, int]:
+    """Finish what an importing process killed outright left undone, when no import runs.
+
+    Its run, still "running", becomes failed with where it stopped (the same import
+    resumes from there), and the search indexes it set aside are built again. While any
+    import holds its lease, nothing is touched: the indexes may be aside on purpose.
+    """
+    with lease.repair_lease() as free:
+        if not free:
+            return {"busy": 1}
+        lost = list(RegistrationImport.objects.filter(status=RegistrationImport.Status.RUNNING))
+        for run in lost:
+            _stop(run, RegistrationImport.Status.FAILED,
+                  f"The importing process stopped after line {run.line}; "
+                  "import the same file again to resume.")
+        with connection.cursor() as cursor:
+            missing = indexes.search_indexes_missing(cursor, connection.vendor)
+        if missing:
+            _indexes_create_side_by_side()
+            with connection.cursor() as cursor:
+                indexes.search_indexes_create(cursor, connection.vendor)
+            log.warning("rebuilt search indexes a lost import had set aside: %s",
+                        ", ".join(missing))
+        return {"runs": len(lost), "indexes": len(missing)}
 
 
 def _run_for(path, digest, size, organization_id, restart, created_by) -> RegistrationImport:

@@ -185,11 +185,28 @@ def covering_operations() -> list[VendorSQL]:
 
 def _index_names(cursor, vendor: str) -> set[str]:
     if vendor == "postgresql":
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [TABLE])
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename IN (%s, %s)",
+                       [TABLE, NAME_SERVER_TABLE])
     else:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s",
                        [TABLE])
     return {row[0] for row in cursor.fetchall()}
+
+
+def _trigger_names(cursor) -> set[str]:
+    cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    return {row[0] for row in cursor.fetchall()}
+
+
+def search_indexes_missing(cursor, vendor: str) -> list[str]:
+    """What a bulk load set aside and nothing has put back yet (indexes, SQLite triggers)."""
+    existing = _index_names(cursor, vendor)
+    missing = [name for name, _create in deferrable(vendor) if name not in existing]
+    if vendor == "sqlite":
+        triggers = _trigger_names(cursor)
+        missing += [name for name in (FTS_TRIGGERS[0], VALUE_TRIGGERS[0])
+                    if name not in triggers]
+    return missing
 
 
 def search_indexes_drop(cursor, vendor: str) -> None:
@@ -211,8 +228,7 @@ def search_indexes_create(cursor, vendor: str, *, analyze: bool = True) -> None:
     for create in missing:
         cursor.execute(create)
     if vendor == "sqlite":
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        triggers = {row[0] for row in cursor.fetchall()}
+        triggers = _trigger_names(cursor)
         if FTS_TRIGGERS[0] not in triggers:
             cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
             for operation in _sqlite()[-3:]:

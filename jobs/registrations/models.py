@@ -120,6 +120,7 @@ class RegistrationImport(models.Model):
     """
 
     class Status(models.TextChoices):
+        QUEUED = "queued"       # from the dashboard: waiting for a worker
         RUNNING = "running"
         DONE = "done"
         FAILED = "failed"

@@ -1,11 +1,12 @@
-"""django-q2 entry point: an import started from the dashboard."""
+"""django-q2 entry points: an import started from the dashboard, the repair after a
+lost one."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from jobs.registrations.importer import ImportFailed, registrations_import
+from jobs.registrations.importer import ImportFailed, registrations_import, registrations_repair
 from jobs.registrations.models import RegistrationImport
 
 log = logging.getLogger(__name__)
@@ -22,3 +23,7 @@ def registration_import_task(run_id: int) -> None:
         return
     # An uploaded copy is only kept while its import may need to resume.
     Path(run.path).unlink(missing_ok=True)
+
+
+def repair_after_lost_import() -> dict[str, int]:
+    return registrations_repair()

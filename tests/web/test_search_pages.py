@@ -128,3 +128,68 @@ def test_import_status_of_a_running_run_keeps_polling(web, member, db):
     fragment = web.get(reverse("registration-import-status", args=[run.pk]), headers=HX)
     assert fragment.status_code == 200 and b'hx-trigger="every 2s"' in fragment.content
     assert b"50%" in fragment.content
+
+
+def test_a_queued_upload_keeps_polling(web, member, db):
+    member.is_staff = True
+    member.save()
+    run = RegistrationImport.objects.create(path="/x", size=100, fingerprint="f",
+                                            status=RegistrationImport.Status.QUEUED)
+    fragment = web.get(reverse("registration-import-status", args=[run.pk]), headers=HX)
+    assert fragment.status_code == 200 and b'hx-trigger="every 2s"' in fragment.content
+    assert b"queued" in fragment.content
+
+
+def _failed_upload(folder, rows: int) -> RegistrationImport:
+    from jobs.operations.search.pages import UPLOAD_DIR
+    from jobs.registrations.importer import fingerprint
+
+    path = folder / UPLOAD_DIR / "feed.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("domain\n" + "".join(f"d{i}.com\n" for i in range(rows)))
+    digest, size = fingerprint(str(path), None)
+    # Stopped after its first 20 records: what the repair leaves of a killed import.
+    registrations_upsert([normalize.record({"domain": f"d{i}.com"}) for i in range(20)],
+                         organization_id=None, source="import")
+    return RegistrationImport.objects.create(
+        path=str(path), size=size, fingerprint=digest, status="failed", offset=len(
+            "domain\n" + "".join(f"d{i}.com\n" for i in range(20))), line=21, read=20,
+        inserted=20, message="The importing process stopped after line 21")
+
+
+def test_a_failed_upload_resumes_from_its_checkpoint(web, member, db, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    member.is_staff = True
+    member.save()
+    run = _failed_upload(tmp_path, 50)
+    url = reverse("registration-import-status", args=[run.pk])
+    html = web.get(url).content.decode()
+    assert "Resume after line 21" in html
+    response = web.post(url)
+    assert response.status_code == 302 and response["Location"] == url
+    run.refresh_from_db()        # the task ran inline (the test broker is synchronous)
+    assert (run.status, run.read, run.inserted, run.updated) == ("done", 50, 50, 0)
+    assert Registration.objects.count() == 50
+    assert "Resume after" not in web.get(url).content.decode()
+
+
+def test_only_a_failed_upload_with_its_file_resumes(web, member, db, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    member.is_staff = True
+    member.save()
+    elsewhere = RegistrationImport.objects.create(path=str(tmp_path / "feed.csv"), size=1,
+                                                  fingerprint="f", status="failed")
+    (tmp_path / "feed.csv").write_text("domain\nx.com\n")   # a command-line import's file
+    gone = _failed_upload(tmp_path, 30)
+    (tmp_path / "registration-imports" / "feed.csv").unlink()
+    for run in (elsewhere, gone):
+        url = reverse("registration-import-status", args=[run.pk])
+        assert "Resume after" not in web.get(url).content.decode()
+        page = web.post(url, follow=True).content.decode()
+        assert "Only a failed upload whose file is still kept can be resumed" in page
+        run.refresh_from_db()
+        assert run.status == "failed"
+    assert not member.is_superuser
+    member.is_staff = False
+    member.save()
+    assert web.post(reverse("registration-import-status", args=[gone.pk])).status_code == 403

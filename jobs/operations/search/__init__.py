@@ -1,7 +1,7 @@
 """Registration-data search: every domain with the same registrant, e-mail, name server..."""
 
 from jobs.operations.search import operation, result, urls, web
-from jobs.operations.spec import OperationSpec, Presenter, Route
+from jobs.operations.spec import OperationSpec, Periodic, Presenter, Route
 
 SPEC = OperationSpec(
     type="search",
@@ -19,4 +19,10 @@ SPEC = OperationSpec(
                         tables=(web.RECORDS,)),
     error_headings={"INVALID_QUERY": "The query cannot be read"},
     web_urls=urls.urlpatterns,
+    periodic=(
+        # An importing process killed outright leaves its run "running" and, for a bulk
+        # load, the search indexes set aside: put both right once no import is running.
+        Periodic("registration search: repair after a lost import",
+                 "jobs.registrations.tasks.repair_after_lost_import", 5),
+    ),
 )

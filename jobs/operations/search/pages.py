@@ -33,6 +33,7 @@ PIVOT_LABELS = {
     "registrantCountry": "Same country", "nameServer": "Same name server",
 }
 UPLOAD_DIR = "registration-imports"
+LIVE = (RegistrationImport.Status.QUEUED, RegistrationImport.Status.RUNNING)   # still moving
 
 
 @organization_required
@@ -109,8 +110,6 @@ def import_page(request: WebRequest):
 
 
 def _start_import(request: WebRequest, upload) -> RegistrationImport:
-    from django_q.tasks import async_task
-
     from jobs.registrations.importer import fingerprint
 
     folder = Path(settings.VAR_DIR) / UPLOAD_DIR
@@ -123,21 +122,52 @@ def _start_import(request: WebRequest, upload) -> RegistrationImport:
     digest, size = fingerprint(str(path), organization_id)
     run = RegistrationImport.objects.create(
         path=str(path), size=size, fingerprint=digest, organization_id=organization_id,
-        created_by=request.user.username, message=f"Uploaded as {upload.name}")
-    async_task("jobs.registrations.tasks.registration_import_task", run.pk)
+        status=RegistrationImport.Status.QUEUED, created_by=request.user.username,
+        message=f"Uploaded as {upload.name}")
+    _enqueue(run)
     return run
 
 
+def _enqueue(run: RegistrationImport) -> None:
+    from django_q.tasks import async_task
+
+    async_task("jobs.registrations.tasks.registration_import_task", run.pk)
+
+
 @organization_required
+@require_http_methods(["GET", "POST"])
 def import_status(request: WebRequest, run_id: int):
     _staff(request)
     run = get_object_or_404(RegistrationImport, pk=run_id)
+    if request.method == "POST":
+        _resume(request, run)
+        return redirect("registration-import-status", run_id=run.pk)
     share = min(run.offset / run.size, 1.0) if run.size else 0.0
     if run.status == RegistrationImport.Status.DONE:
         share = 1.0
-    context = {"run": run, "percent": round(share * 100), "rejects": run.rejects[:100]}
+    context = {"run": run, "percent": round(share * 100), "rejects": run.rejects[:100],
+               "resumable": _resumable(run)}
     if request.htmx:
         response = render(request, "operations/search/import_status.html#live", context)
-        return response if run.status == RegistrationImport.Status.RUNNING else \
-            HttpResponseStopPolling(response.content)
+        return response if run.status in LIVE else HttpResponseStopPolling(response.content)
     return render(request, "operations/search/import_status.html", context)
+
+
+def _resumable(run: RegistrationImport) -> bool:
+    """A failed upload whose file is still here (the command line's files are its own)."""
+    path = Path(run.path)
+    return (run.status == RegistrationImport.Status.FAILED
+            and path.parent == Path(settings.VAR_DIR) / UPLOAD_DIR and path.is_file())
+
+
+def _resume(request: WebRequest, run: RegistrationImport) -> None:
+    if not _resumable(run):
+        messages.error(request, "Only a failed upload whose file is still kept can be resumed.")
+        return
+    updated = RegistrationImport.objects.filter(
+        pk=run.pk, status=RegistrationImport.Status.FAILED).update(
+        status=RegistrationImport.Status.QUEUED, finished_at=None,
+        message=f"Resumed by {request.user.username} after line {run.line}")
+    if updated:     # two clicks, one task
+        _enqueue(run)
+        messages.success(request, f"Import #{run.pk} resumes after line {run.line}.")
