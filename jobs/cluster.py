@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 import time
 from queue import Empty, Full
 
@@ -99,7 +100,7 @@ class Cluster(q_cluster.Cluster):
         log.info("worker cluster: %s received, stopping", signal.Signals(signum).name)
         self.stopping = True
         if self.stop_event is not None:
-            self.stop_event.set()
+            _set_from_a_thread(self.stop_event)
 
 
 class Sentinel(q_cluster.Sentinel):
@@ -113,7 +114,7 @@ class Sentinel(q_cluster.Sentinel):
             # The pusher and the monitor inherit this handler and ignore the signal:
             # the sentinel stops them in order, after the workers.
             if os.getpid() == sentinel_pid:
-                self.stop_event.set()
+                _set_from_a_thread(self.stop_event)
 
         signal.signal(signal.SIGTERM, on_term)
         signal.signal(signal.SIGHUP, signal.SIG_IGN)  # inherited by every child
@@ -162,6 +163,19 @@ class Sentinel(q_cluster.Sentinel):
             requeued += 1
         if requeued:
             log.info("worker cluster: %d fetched task(s) put back on the queue", requeued)
+
+
+def _set_from_a_thread(event) -> None:
+    """Set a multiprocessing Event from a signal handler without deadlocking.
+
+    The sentinel spends its life in ``stop_event.wait()``; a handler that runs inside that
+    wait and sets the same Event waits in ``notify`` for a sleeper to wake, and the
+    sleeper is itself. The main process, signalled at the same moment (SIGTERM to the
+    process group: a terminal's process manager, ``kill -- -PGID``, systemd's default
+    KillMode), then blocks on the Event's lock for good. A thread sets it once the
+    handler has returned and the wait goes on.
+    """
+    threading.Thread(target=event.set, name="stop-event", daemon=True).start()
 
 
 def _signal(process, signum) -> None:

@@ -79,6 +79,23 @@ def test_term_hands_a_running_job_back_at_its_next_step(http, live_service):
     assert job(job_id).attempts == 1
 
 
+@pytest.mark.live_env(JOB_STOP_GRACE_SECONDS="5")
+def test_term_to_the_whole_process_group_stops_the_cluster_as_well(http, live_service):
+    # A terminal's process manager, `kill -- -PGID` and systemd's default KillMode signal
+    # every process at once: the sentinel's handler then ran inside its own wait on the
+    # stop event, and the cluster hung there for good.
+    job_id = submit(http, "test/sleep", STEPPING)
+    wait_for(http, job_id, {"PROCESSING"})
+    cluster = live_service.workers[0]
+    os.killpg(cluster.pid, signal.SIGTERM)
+    assert cluster.wait(timeout=30) == 0
+    handed_back = job(job_id)
+    assert (handed_back.status, handed_back.attempts) == (JobStatus.PENDING, 0)
+    live_service.workers.clear()
+    live_service.start_worker()
+    assert wait_for(http, job_id, timeout=40)["status"] == "COMPLETED"
+
+
 @pytest.mark.live_env(JOB_STOP_GRACE_SECONDS="2")
 def test_a_job_between_steps_is_handed_back_when_the_grace_ends(http, live_service):
     job_id = submit(http, "test/sleep", STUCK)
