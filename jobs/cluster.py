@@ -11,6 +11,8 @@ django-q2's cluster is kept (its broker, pusher, monitor and worker pool); what 
   tells each worker to hand back its job (``runner.Shutdown``), waits for them no longer
   than the grace, and puts tasks fetched but never started back on the broker. Every
   wait is bounded, so the cluster ends even when some of its processes are gone.
+- A worker or monitor killed while waiting on its queue no longer takes the queue's
+  reader lock with it: the sentinel frees it before respawning the process.
 """
 
 from __future__ import annotations
@@ -118,7 +120,21 @@ class Sentinel(q_cluster.Sentinel):
 
         signal.signal(signal.SIGTERM, on_term)
         signal.signal(signal.SIGHUP, signal.SIG_IGN)  # inherited by every child
+        # Before any child is forked, so that every reader of the two queues writes
+        # down when it holds one's reader lock (see reincarnate).
+        self.readers = [ReaderLock.install(q) for q in (self.task_queue, self.result_queue)]
         self.start()
+
+    def reincarnate(self, process):
+        # A process killed while it waited on a queue dies holding that queue's reader
+        # lock (an idle worker, or the monitor, waits there nearly all the time), and no
+        # process could ever read that queue again: the cluster looked alive and ran
+        # nothing. Its lock is freed before a successor takes its place.
+        for reader in self.readers:
+            if reader.free_if_held_by(process.pid):
+                log.warning("worker cluster: %s died waiting for work; freed its queue",
+                            process.name)
+        super().reincarnate(process)
 
     def stop(self):
         Stat(self).save()
@@ -163,6 +179,49 @@ class Sentinel(q_cluster.Sentinel):
             requeued += 1
         if requeued:
             log.info("worker cluster: %d fetched task(s) put back on the queue", requeued)
+
+
+class ReaderLock:
+    """A multiprocessing queue's reader lock that records which process holds it.
+
+    The record is a lock-free shared integer (a ``Value`` with a lock could itself be
+    left locked by a killed process). It is written after acquiring and cleared before
+    releasing, so it names a process only while that process holds the lock: freeing
+    the lock for a dead holder can never free it under a live one. A plain
+    ``multiprocessing.Lock`` may be released by any process.
+    """
+
+    def __init__(self, lock):
+        self.lock = lock
+        self.holder = q_cluster.get_mp_context().RawValue("i", 0)
+
+    @classmethod
+    def install(cls, queue) -> ReaderLock:
+        reader = queue._rlock = cls(queue._rlock)
+        return reader
+
+    def acquire(self, block=True, timeout=None) -> bool:
+        if not self.lock.acquire(block, timeout):
+            return False
+        self.holder.value = os.getpid()
+        return True
+
+    def release(self) -> None:
+        self.holder.value = 0
+        self.lock.release()
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def free_if_held_by(self, pid: int | None) -> bool:
+        if not pid or self.holder.value != pid:
+            return False
+        self.holder.value = 0
+        self.lock.release()
+        return True
 
 
 def _set_from_a_thread(event) -> None:

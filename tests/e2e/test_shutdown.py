@@ -134,6 +134,38 @@ def test_a_killed_worker_process_job_runs_again_without_waiting_for_silence(
     assert job(job_id).attempts == 2
 
 
+def children(pid: int) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and int(
+                    (proc / "stat").read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append(int(proc.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def test_a_cluster_whose_idle_processes_were_all_killed_still_runs_jobs(http, live_service):
+    # An idle worker waits for a task holding the task queue's reader lock, the monitor
+    # holds the result queue's: killed there, they took the locks with them, and the
+    # cluster, its processes respawned and alive, never ran or acknowledged a task again.
+    first = submit(http, "test/sleep", {"seconds": 0, "steps": 1})
+    assert wait_for(http, first, timeout=40)["status"] == "COMPLETED"
+    (sentinel,) = children(live_service.workers[0].pid)
+    idle = children(sentinel)       # both workers, the monitor and the pusher
+    assert len(idle) == 4
+    for pid in idle:
+        os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: len(set(children(sentinel)) - set(idle)) == 4, what="respawned")
+    job_id = submit(http, "test/sleep", {"seconds": 0, "steps": 1})
+    assert wait_for(http, job_id, timeout=40)["status"] == "COMPLETED"
+    if not os.environ.get("REDIS_URL"):   # the database broker: the monitor acknowledges
+        from django_q.models import OrmQ
+
+        wait_until(lambda: not OrmQ.objects.exists(), what="every task acknowledged")
+
+
 @pytest.mark.live_env(JOB_LOST_AFTER_SECONDS="600")
 def test_a_new_cluster_takes_back_the_jobs_of_the_dead_one(http, live_service):
     job_id = submit(http, "test/sleep", {"seconds": 4, "steps": 40})
