@@ -160,17 +160,19 @@ def job_claim(*, job_id, worker: str, timeout: float) -> JobRecord | None:
     the claim and the read of what to run cannot be told apart by another process.
     """
     now = _now()
-    with connection.cursor() as cursor:
+    # The move and its event commit together: a worker killed between two commits left
+    # an attempt counted that no "claimed" event accounted for.
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, [
             JobStatus.PROCESSING, worker, db_datetime(now), db_datetime(now), db_datetime(now),
             db_datetime(now + timedelta(seconds=timeout)), db_uuid(job_id),
             JobStatus.PENDING, JobStatus.PROCESSING,
         ])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    _event(job_id, "claimed", at=now, worker=worker)
-    transaction.on_commit(lambda: notify.job_moved(job_id))
+        if row is None:
+            return None
+        _event(job_id, "claimed", at=now, worker=worker)
+        transaction.on_commit(lambda: notify.job_moved(job_id))
     return job_record(row)
 
 
@@ -274,12 +276,14 @@ def job_hand_back(*, job_id, worker: str, job_type: str) -> bool:
     was cancelled, or was given to another worker meanwhile).
     """
     now = _now()
-    handed_back = _mine(job_id, worker).update(
-        status=JobStatus.PENDING, worker="", attempts=Greatest(F("attempts") - 1, 0),
-        heartbeat_at=None, updated_at=now,
-        progress_message="Its worker was stopped; waiting for another one.")
+    with transaction.atomic():
+        handed_back = _mine(job_id, worker).update(
+            status=JobStatus.PENDING, worker="", attempts=Greatest(F("attempts") - 1, 0),
+            heartbeat_at=None, updated_at=now,
+            progress_message="Its worker was stopped; waiting for another one.")
+        if handed_back:
+            _event(job_id, "handed_back", at=now, worker=worker)
     if handed_back:
-        _event(job_id, "handed_back", at=now, worker=worker)
         enqueue(job_id, job_type)
     return bool(handed_back)
 
@@ -341,12 +345,15 @@ def jobs_reap(*, now=None, dead_workers: Collection[str] = ()) -> dict[str, list
     lost = Job.objects.filter(silent, status=JobStatus.PROCESSING).exclude(worker="")
     for job_id, job_type, attempts in lost.values_list("pk", "type", "attempts"):
         if attempts < settings.JOB_MAX_ATTEMPTS:
-            released = lost.filter(pk=job_id, attempts=attempts).update(
-                worker="", heartbeat_at=now, updated_at=now,
-                progress_message="The worker running this job was lost; queued again.")
+            with transaction.atomic():
+                released = lost.filter(pk=job_id, attempts=attempts).update(
+                    worker="", heartbeat_at=now, updated_at=now,
+                    progress_message="The worker running this job was lost; queued again.")
+                if released:
+                    _event(job_id, "reaped", at=now, reason="worker went quiet",
+                           attempt=attempts)
+                    _event(job_id, "retried", at=now, attempt=attempts + 1)
             if released:
-                _event(job_id, "reaped", at=now, reason="worker went quiet", attempt=attempts)
-                _event(job_id, "retried", at=now, attempt=attempts + 1)
                 outcome["requeued"].append(str(job_id))
                 enqueue(job_id, job_type)
         elif _fail(lost, job_id, "WORKER_LOST",

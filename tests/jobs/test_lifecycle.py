@@ -224,6 +224,36 @@ def test_reaper_requeues_a_lost_job_once_then_fails_it(db, settings, monkeypatch
     assert job.status == JobStatus.FAILED and job.error_code == "WORKER_LOST"
 
 
+class Killed(BaseException):
+    """A worker dying between two statements (BaseException: nothing catches it)."""
+
+
+@pytest.mark.parametrize("move", ["claimed", "handed_back", "reaped"])
+def test_a_move_and_its_event_commit_together(db, monkeypatch, move):
+    # The soak killed workers between the two: an attempt counted with no "claimed"
+    # event, and the job then failed WORKER_LOST after what its timeline showed as one.
+    job = JobFactory()
+    if move != "claimed":
+        claim(job, "w1")
+        _go_quiet(job)
+    before = Job.objects.values("status", "worker", "attempts").get(pk=job.pk)
+    events = list(job.events.values_list("type", flat=True))
+
+    def die(job_id, kind, **data):
+        raise Killed(kind)
+
+    monkeypatch.setattr(lifecycle, "_event", die)
+    with pytest.raises(Killed):
+        if move == "claimed":
+            claim(job, "w1")
+        elif move == "handed_back":
+            lifecycle.job_hand_back(job_id=job.pk, worker="w1", job_type=job.type)
+        else:
+            lifecycle.jobs_reap()
+    assert Job.objects.values("status", "worker", "attempts").get(pk=job.pk) == before
+    assert list(job.events.values_list("type", flat=True)) == events
+
+
 def test_reaper_leaves_live_jobs_alone(db):
     job = JobFactory()
     claim(job)
