@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from django.db import connection
 
+log = logging.getLogger(__name__)
 # pg_advisory_lock's key space is shared by everything in the database: one fixed key.
 ADVISORY_KEY = int.from_bytes(hashlib.sha256(b"registration-import").digest()[:8], "big",
                               signed=True)
@@ -29,7 +31,13 @@ ADVISORY_KEY = int.from_bytes(hashlib.sha256(b"registration-import").digest()[:8
 
 @contextmanager
 def import_lease() -> Iterator[None]:
-    """Held for the whole of an import; waits while a repair is rebuilding indexes."""
+    """Held for the whole of an import; waits, and says so, while a repair rebuilds."""
+    with _held(exclusive=False, wait=False) as held:
+        if held:
+            yield
+            return
+    log.warning("the search indexes a lost import set aside are being rebuilt; this "
+                "import starts when that is done")
     with _held(exclusive=False, wait=True):
         yield
 

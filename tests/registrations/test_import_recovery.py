@@ -77,6 +77,32 @@ def test_a_repair_leaves_a_live_import_alone_and_cleans_up_after_a_dead_one():
     assert registrations_repair() == {"runs": 0, "indexes": 0}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_import_waits_for_a_repair_in_progress_and_says_so(tmp_path, caplog):
+    import threading
+
+    path = _csv(tmp_path / "small.csv", 5)
+    finished = []
+
+    def run_import():
+        try:
+            finished.append(importer.registrations_import(str(path)).status)
+        finally:
+            connection.close()
+
+    with lease.repair_lease() as free:
+        assert free
+        worker = threading.Thread(target=run_import)
+        worker.start()
+        deadline = time.monotonic() + 15
+        while "are being rebuilt" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "this import starts when that is done" in caplog.text
+        assert finished == [] and not RegistrationImport.objects.exists()
+    worker.join(timeout=30)
+    assert finished == ["done"] and Registration.objects.count() == 5
+
+
 def test_the_repair_is_a_housekeeping_schedule():
     from jobs.operations import specs
 
