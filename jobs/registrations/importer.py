@@ -104,6 +104,9 @@ def registrations_import(path: str, *, organization_id: int | None = None,
 
 def _import_file(path, organization_id, restart, progress, created_by, run,
                  defer_indexes) -> RegistrationImport:
+    if run is not None and not _claimed(run):
+        run.refresh_from_db()
+        return run      # delivered twice: another worker has it, or it has ended
     digest, size = fingerprint(path, organization_id)
     run = run or _run_for(path, digest, size, organization_id, restart, created_by)
     if defer_indexes is None:
@@ -201,6 +204,20 @@ def _run_for(path, digest, size, organization_id, restart, created_by) -> Regist
     return RegistrationImport.objects.create(
         path=os.path.abspath(path), size=size, fingerprint=digest,
         organization_id=organization_id, created_by=created_by)
+
+
+def _claimed(run: RegistrationImport) -> bool:
+    """Take a queued run for this process, inside the import's lease (so the repair
+    never takes it for a lost one). A task may be delivered twice, and an upload left
+    waiting is queued again (``tasks.registration_imports_requeue``): only one copy
+    finds it still queued."""
+    now = timezone.now()
+    taken = RegistrationImport.objects.filter(
+        pk=run.pk, status=RegistrationImport.Status.QUEUED).update(
+        status=RegistrationImport.Status.RUNNING, updated_at=now)
+    if taken:
+        run.status, run.updated_at = RegistrationImport.Status.RUNNING, now
+    return bool(taken)
 
 
 def _stop(run: RegistrationImport, status: str, message: str) -> None:

@@ -147,3 +147,47 @@ def test_an_import_killed_outright_is_repaired_and_then_resumes(tmp_path):
     assert resumed.pk == run.pk and resumed.status == "done"
     assert (resumed.read, resumed.inserted, resumed.updated) == (1000, 1000, 0)
     assert Registration.objects.count() == 1000
+
+
+@pytest.mark.django_db
+def test_an_upload_still_waiting_after_a_while_is_queued_again(tmp_path, caplog):
+    # With the Redis broker a queued task is gone if Redis restarts without its data;
+    # the upload would wait for ever. Here no task was ever queued for either run.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jobs.registrations import tasks
+
+    path = _csv(tmp_path / "lost.csv", 30)
+    long_ago = timezone.now() - tasks.REQUEUE_AFTER - timedelta(seconds=1)
+    lost = RegistrationImport.objects.create(path=str(path), size=path.stat().st_size,
+                                             fingerprint="f", status="queued")
+    RegistrationImport.objects.filter(pk=lost.pk).update(updated_at=long_ago)
+    fresh = RegistrationImport.objects.create(path=str(path), size=path.stat().st_size,
+                                              fingerprint="f", status="queued")
+
+    assert tasks.repair_after_lost_import() == {"runs": 0, "indexes": 0, "requeued": 1}
+    lost.refresh_from_db()
+    assert lost.status == "done" and lost.inserted == 30   # the worker (inline here) ran it
+    assert not path.exists()                                # the kept upload is let go
+    assert "waited over 0:10:00 for a worker; queued again" in caplog.text
+    fresh.refresh_from_db()
+    assert fresh.status == "queued"                         # not waiting long yet
+    assert tasks.repair_after_lost_import()["requeued"] == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", ["running", "done", "failed"])
+def test_a_task_delivered_again_leaves_a_run_that_is_not_queued_alone(tmp_path, status):
+    from jobs.registrations import tasks
+
+    path = _csv(tmp_path / "twice.csv", 10)
+    run = RegistrationImport.objects.create(path=str(path), size=path.stat().st_size,
+                                            fingerprint="f", status=status, line=4)
+    tasks.registration_import_task(run.pk)
+    run.refresh_from_db()
+    assert run.status == status and run.line == 4
+    assert not Registration.objects.exists()
+    # Another worker's file, or kept for a resume; a finished run's is let go.
+    assert path.exists() == (status != "done")

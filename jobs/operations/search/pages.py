@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
@@ -111,6 +112,7 @@ def import_page(request: WebRequest):
 
 def _start_import(request: WebRequest, upload) -> RegistrationImport:
     from jobs.registrations.importer import fingerprint
+    from jobs.registrations.tasks import registration_import_enqueue
 
     folder = Path(settings.VAR_DIR) / UPLOAD_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -124,14 +126,8 @@ def _start_import(request: WebRequest, upload) -> RegistrationImport:
         path=str(path), size=size, fingerprint=digest, organization_id=organization_id,
         status=RegistrationImport.Status.QUEUED, created_by=request.user.username,
         message=f"Uploaded as {upload.name}")
-    _enqueue(run)
+    registration_import_enqueue(run.pk)
     return run
-
-
-def _enqueue(run: RegistrationImport) -> None:
-    from django_q.tasks import async_task
-
-    async_task("jobs.registrations.tasks.registration_import_task", run.pk)
 
 
 @organization_required
@@ -161,13 +157,15 @@ def _resumable(run: RegistrationImport) -> bool:
 
 
 def _resume(request: WebRequest, run: RegistrationImport) -> None:
+    from jobs.registrations.tasks import registration_import_enqueue
+
     if not _resumable(run):
         messages.error(request, "Only a failed upload whose file is still kept can be resumed.")
         return
     updated = RegistrationImport.objects.filter(
         pk=run.pk, status=RegistrationImport.Status.FAILED).update(
-        status=RegistrationImport.Status.QUEUED, finished_at=None,
+        status=RegistrationImport.Status.QUEUED, finished_at=None, updated_at=timezone.now(),
         message=f"Resumed by {request.user.username} after line {run.line}")
     if updated:     # two clicks, one task
-        _enqueue(run)
+        registration_import_enqueue(run.pk)
         messages.success(request, f"Import #{run.pk} resumes after line {run.line}.")
