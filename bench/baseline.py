@@ -43,6 +43,15 @@ def insert_one(request):
     return JsonResponse({"id": bucket}, status=202)
 
 
+@csrf_exempt
+@require_POST
+def floor(request):
+    """The least a /v1 request costs: Django's handler, the /v1 middleware and a JSON
+    answer, with no key, no validation and no database (``submit_floor.py``)."""
+    json.loads(request.body or b"{}")
+    return JsonResponse({"id": uuid.uuid4().hex}, status=202)
+
+
 def noop(n: int = 0) -> int:
     """The bare django-q2 task for worker throughput."""
     return n

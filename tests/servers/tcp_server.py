@@ -115,12 +115,23 @@ class TcpListeners:
             listener.stop()
 
 
+# Sockets behind the closed ports handed out, kept for the life of the test process.
+_HELD: list[socket.socket] = []
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port with nothing listening (bound for a moment, then released)."""
+    """A TCP port with nothing listening, and nothing that can start listening on it.
+
+    The port stays bound (never listening) for the rest of the test process, so a
+    connection to it is refused. Released at once, it could be taken by a server that
+    another test, or another process of the run, starts in the meantime: a test that
+    expected "refused" then reached that server instead.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    _HELD.append(sock)
+    return sock.getsockname()[1]
 
 
 @pytest.fixture
