@@ -186,6 +186,7 @@ if Q_CLUSTER["workers"] is None:
     del Q_CLUSTER["workers"]  # django-q2 then uses the number of CPUs
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["broker_class"] = "jobs.queue.RedisBroker"
 else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["broker_class"] = "jobs.queue.SqlBroker"

@@ -5,8 +5,14 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 
+# django-q2's admin first, so that its page of queued tasks can be replaced below.
+from django_q import admin as q_admin
+from django_q.models import OrmQ
+from django_q.signing import SignedPackage
+
 from jobs.health import queue_health
 from jobs.models import ApiKey, Job, Membership, Organization
+from jobs.queue import task_package
 from jobs.services import api_key_create, api_key_revoke
 
 
@@ -100,3 +106,50 @@ class JobAdmin(admin.ModelAdmin):
     def pretty_metadata(self, job):
         return _pretty(job.metadata)
 from jobs.push import admin as _push_admin  # noqa: E402, F401 - registers its models
+
+
+class QueuedTaskAdmin(q_admin.QueueAdmin):
+    """django-q2's queued tasks, a job's one-line entry (``jobs.queue``) shown as the
+    task a worker makes of it."""
+
+    @staticmethod
+    def _entry(obj: OrmQ) -> OrmQ:
+        if "task" not in obj.__dict__:      # OrmQ.task is a cached property
+            try:
+                obj.task = SignedPackage.loads(task_package(obj.payload))
+            except Exception as exc:        # what django-q2's own page shows then
+                obj.task = {"id": "*" + exc.__class__.__name__}
+        return obj
+
+    @admin.display(description="Task id")
+    def task_id(self, obj):
+        return self._entry(obj).task_id()
+
+    @admin.display(description="Name")
+    def name(self, obj):
+        return self._entry(obj).name()
+
+    @admin.display(description="Group")
+    def group(self, obj):
+        return self._entry(obj).group()
+
+    @admin.display(description="Function")
+    def func(self, obj):
+        return self._entry(obj).func()
+
+    @admin.display(description="Arguments")
+    def args(self, obj):
+        return self._entry(obj).args()
+
+    @admin.display(description="Keyword arguments")
+    def kwargs(self, obj):
+        return self._entry(obj).kwargs()
+
+    @admin.display(description="Queue options")
+    def q_options(self, obj):
+        return self._entry(obj).q_options()
+
+
+if admin.site.is_registered(OrmQ):
+    admin.site.unregister(OrmQ)
+    admin.site.register(OrmQ, QueuedTaskAdmin)

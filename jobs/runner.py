@@ -40,7 +40,7 @@ def job_run(*, job_id, job_type: str) -> None:
     try:
         operation = get_operation(job_type)
     except UnknownOperation:
-        if lifecycle.job_claim(job_id=job_id, worker=worker, timeout=60):
+        if lifecycle.job_claim(job_id=job_id, worker=worker, timeout=60, job_type=job_type):
             lifecycle.job_fail(job_id=job_id, worker=worker, code="UNKNOWN_OPERATION",
                                message=f"No worker here knows how to run {job_type!r} jobs.")
         return
@@ -48,7 +48,8 @@ def job_run(*, job_id, job_type: str) -> None:
     # this process busy and lets the job reach a step instead of leaving it claimed.
     heartbeats.add(job_id, worker, job_type)
     try:
-        job = lifecycle.job_claim(job_id=job_id, worker=worker, timeout=timeout_for(operation))
+        job = lifecycle.job_claim(job_id=job_id, worker=worker, timeout=timeout_for(operation),
+                                  job_type=job_type)
         if job is not None:  # None: ran already, cancelled, or another worker holds it
             _execute(job, operation, worker)
     finally:

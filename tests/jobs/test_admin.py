@@ -56,3 +56,27 @@ def test_admin_needs_staff(client, org):
     MembershipFactory(user=user, organization=org)
     client.force_login(user)
     assert client.get("/admin/jobs/job/").status_code == 302
+
+
+def test_queued_tasks_page_shows_a_job_entry_as_its_task(staff_client):
+    import uuid
+
+    from django.contrib import admin
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    from jobs.queue import run_job_line
+
+    if OrmQ not in admin.site._registry:
+        pytest.skip("the queued-tasks page exists with the database broker only")
+    job_id = uuid.uuid4()
+    line = OrmQ.objects.create(key="k", payload=run_job_line(job_id, "test_noop"))
+    other = OrmQ.objects.create(key="k", payload=SignedPackage.dumps(
+        {"id": "t1", "name": "housekeeping", "func": "jobs.tasks.purge_expired_jobs"}))
+    listing = staff_client.get("/admin/django_q/ormq/").content.decode()
+    assert f"job-{job_id}" in listing and "jobs.tasks.run_job" in listing
+    assert "housekeeping" in listing and "jobs.tasks.purge_expired_jobs" in listing
+    assert "BadSignature" not in listing
+    detail = staff_client.get(f"/admin/django_q/ormq/{line.pk}/change/").content.decode()
+    assert str(job_id) in detail and "test_noop" in detail
+    assert staff_client.get(f"/admin/django_q/ormq/{other.pk}/change/").status_code == 200

@@ -104,6 +104,17 @@ def test_processing_cannot_be_claimed_again(db):
     assert claim(job, "w2") is None
 
 
+def test_an_entry_naming_another_type_claims_nothing(db):
+    # Queue entries are not signed: one that names a job with the wrong type must not
+    # run that job's parameters through another operation.
+    job = JobFactory(type="test_noop")
+    assert lifecycle.job_claim(job_id=job.pk, worker="w1", timeout=60,
+                               job_type="test_fail") is None
+    assert status(job) == JobStatus.PENDING
+    claimed = lifecycle.job_claim(job_id=job.pk, worker="w1", timeout=60, job_type="test_noop")
+    assert claimed is not None and status(job) == JobStatus.PROCESSING
+
+
 def test_other_workers_cannot_move_my_job(db):
     job = JobFactory()
     claim(job, "w1")
@@ -191,8 +202,8 @@ def queued_args():
 
     broker, found = queue_broker(), []
     while broker.queue_size():
-        for task_id, payload in broker.dequeue() or []:
-            found.append(tuple(SignedPackage.loads(payload)["args"]))
+        for task_id, package in broker.dequeue() or []:
+            found.append(tuple(SignedPackage.loads(package)["args"]))
             broker.acknowledge(task_id)
     return found
 
