@@ -191,6 +191,9 @@ else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["broker_class"] = "jobs.queue.SqlBroker"
     Q_CLUSTER["poll"] = 0.05
+    # Entries the pusher takes at once (jobs.queue.SqlBroker.dequeue, one statement);
+    # the workers' task queue holds workers² of them at most either way.
+    Q_CLUSTER["bulk"] = 4
 
 # --- the jobs app -----------------------------------------------------------------
 

@@ -7,6 +7,7 @@ side (``jobs.tasks``) is named only as a dotted path inside the entries.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 from django.conf import settings
@@ -122,7 +123,36 @@ class SqlBroker(ORM):
             cursor.execute(_INSERT, _entry_values(self.list_key, task))
 
     def dequeue(self):
-        return _packages(super().dequeue())
+        """Up to ``bulk`` entries, oldest first, taken in one statement.
+
+        django-q2's own dequeue reads, then locks each entry with an UPDATE of its own:
+        on SQLite every one of those is a turn at the write lock that every submit and
+        every worker's claim also waits for, and the pusher, one process, spent over
+        half its time there. Taken entries stay locked for ``retry`` seconds, as before.
+        """
+        self.get_connection()   # closes a connection gone stale, as django-q2's does
+        connection = connections[Conf.ORM]
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _DEQUEUE_POSTGRES if connection.vendor == "postgresql" else _DEQUEUE, [
+                    connection.ops.adapt_datetimefield_value(self.timeout(None)),
+                    self.list_key, connection.ops.adapt_datetimefield_value(now), Conf.BULK])
+            taken = cursor.fetchall()
+        if not taken:
+            time.sleep(Conf.POLL)   # an empty queue: spare the database
+            return None
+        return _packages(sorted(taken))
+
+
+_DEQUEUE = (
+    f"UPDATE {OrmQ._meta.db_table} SET lock = %s WHERE id IN ("
+    f"SELECT id FROM {OrmQ._meta.db_table} WHERE key = %s AND lock < %s ORDER BY id LIMIT %s"
+    "{skip}) RETURNING id, payload"
+)
+# Two clusters on one PostgreSQL database each take entries the other has not locked.
+_DEQUEUE_POSTGRES = _DEQUEUE.format(skip=" FOR UPDATE SKIP LOCKED")
+_DEQUEUE = _DEQUEUE.format(skip="")
 
 
 class RedisBroker(Redis):

@@ -69,3 +69,33 @@ def test_the_broker_hands_the_pusher_a_job_entry_as_its_task(db):
             found.append(SignedPackage.loads(package))
             broker.acknowledge(ack_id)
     assert [t["args"] for t in found] == [(str(job_id), "test_noop"), (2.5,)]
+
+
+def test_the_database_broker_takes_entries_in_batches_oldest_first(db, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    broker = queue.broker()
+    if not isinstance(broker, ORM):
+        pytest.skip("the broker is not the database")
+    broker.purge_queue()
+    ids = [uuid.uuid4() for _ in range(6)]
+    for job_id in ids:
+        broker.enqueue(queue.run_job_line(job_id, "test_noop"))
+    OrmQ.objects.update(lock=timezone.now() - timedelta(seconds=1))
+
+    def take():
+        return [(ack, SignedPackage.loads(p)["args"][0]) for ack, p in broker.dequeue() or []]
+
+    first, second = take(), take()
+    assert [job_id for _, job_id in first + second] == [str(i) for i in ids]
+    assert len(first) == Conf.BULK == 4
+    assert broker.dequeue() is None                 # all taken: locked until retry
+    locked = OrmQ.objects.values_list("lock", flat=True)
+    assert all(lock > timezone.now() + timedelta(seconds=Conf.RETRY - 60) for lock in locked)
+    for ack, _ in first + second:
+        broker.acknowledge(ack)
+    assert not OrmQ.objects.exists()
