@@ -108,6 +108,16 @@ class JobAdmin(admin.ModelAdmin):
 from jobs.push import admin as _push_admin  # noqa: E402, F401 - registers its models
 
 
+def _shown(method: str, label: str):
+    """An admin column showing ``OrmQ.<method>()`` of the entry as a worker will see it."""
+
+    @admin.display(description=label)
+    def column(self, obj):
+        return getattr(self._entry(obj), method)()
+
+    return column
+
+
 class QueuedTaskAdmin(q_admin.QueueAdmin):
     """django-q2's queued tasks, a job's one-line entry (``jobs.queue``) shown as the
     task a worker makes of it."""
@@ -121,33 +131,14 @@ class QueuedTaskAdmin(q_admin.QueueAdmin):
                 obj.task = {"id": "*" + exc.__class__.__name__}
         return obj
 
-    @admin.display(description="Task id")
-    def task_id(self, obj):
-        return self._entry(obj).task_id()
-
-    @admin.display(description="Name")
-    def name(self, obj):
-        return self._entry(obj).name()
-
-    @admin.display(description="Group")
-    def group(self, obj):
-        return self._entry(obj).group()
-
-    @admin.display(description="Function")
-    def func(self, obj):
-        return self._entry(obj).func()
-
-    @admin.display(description="Arguments")
-    def args(self, obj):
-        return self._entry(obj).args()
-
-    @admin.display(description="Keyword arguments")
-    def kwargs(self, obj):
-        return self._entry(obj).kwargs()
-
-    @admin.display(description="Queue options")
-    def q_options(self, obj):
-        return self._entry(obj).q_options()
+    # The columns and fields of django-q2's page, each read from the decoded entry.
+    task_id = _shown("task_id", "Task id")
+    name = _shown("name", "Name")
+    group = _shown("group", "Group")
+    func = _shown("func", "Function")
+    args = _shown("args", "Arguments")
+    kwargs = _shown("kwargs", "Keyword arguments")
+    q_options = _shown("q_options", "Queue options")
 
 
 if admin.site.is_registered(OrmQ):
