@@ -254,5 +254,6 @@ def test_lists_show_targets_safely_and_running_jobs_first(browser, live_service,
     page.get_by_role("link", name=re.compile("xn--pypal-4ve.com")).click()
     # The click starts a navigation; wait for the new document rather than read the title
     # of whichever page happens to be loaded at that instant.
-    expect(page).to_have_title(re.compile(r"^Lookalike domains · xn--pypal-4ve\.com \(mixed scripts\)"))
+    expect(page).to_have_title(
+        re.compile(r"^Lookalike domains · xn--pypal-4ve\.com \(mixed scripts\)"))
     page.screenshot(path=str(SCREENSHOTS / "job-detail-homoglyph.png"))  # the top only
