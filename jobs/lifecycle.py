@@ -152,8 +152,7 @@ def enqueue(job_id, job_type: str) -> None:
 # --- worker moves -------------------------------------------------------------------
 
 
-def job_claim(*, job_id, worker: str, timeout: float,
-              job_type: str | None = None) -> JobRecord | None:
+def job_claim(*, job_id, worker: str, timeout: float, job_type: str) -> JobRecord | None:
     """PENDING -> PROCESSING for this worker; also takes back a job the reaper released.
 
     None means the job is not ours to run: it ran already, was cancelled, or another
@@ -163,18 +162,14 @@ def job_claim(*, job_id, worker: str, timeout: float,
     are not signed, and one that names the wrong type claims nothing.
     """
     now = _now()
-    params = [
-        JobStatus.PROCESSING, worker, db_datetime(now), db_datetime(now), db_datetime(now),
-        db_datetime(now + timedelta(seconds=timeout)), db_uuid(job_id),
-        JobStatus.PENDING, JobStatus.PROCESSING,
-    ]
     # The move and its event commit together: a worker killed between two commits left
     # an attempt counted that no "claimed" event accounted for.
     with transaction.atomic(), connection.cursor() as cursor:
-        if job_type is None:
-            cursor.execute(_CLAIM_SQL, params)
-        else:
-            cursor.execute(_CLAIM_OF_TYPE_SQL, [*params, job_type])
+        cursor.execute(_CLAIM_SQL, [
+            JobStatus.PROCESSING, worker, db_datetime(now), db_datetime(now), db_datetime(now),
+            db_datetime(now + timedelta(seconds=timeout)), db_uuid(job_id),
+            JobStatus.PENDING, JobStatus.PROCESSING, job_type,
+        ])
         row = cursor.fetchone()
         if row is None:
             return None
@@ -188,13 +183,12 @@ def _event(job_id, kind: str, *, at=None, **data) -> None:
     JobEvent.objects.create(job_id=job_id, type=kind, at=at or _now(), data=data)
 
 
-_CLAIM_UPDATE = (
+_CLAIM_SQL = (
     f"UPDATE {JOB_TABLE} SET status = %s, worker = %s, heartbeat_at = %s, updated_at = %s,"
     " started_at = %s, deadline_at = %s, attempts = attempts + 1"
-    " WHERE id = %s AND (status = %s OR (status = %s AND worker = ''))"
+    " WHERE id = %s AND (status = %s OR (status = %s AND worker = '')) AND type = %s"
+    f" RETURNING {', '.join(JOB_COLUMNS)}"
 )
-_CLAIM_SQL = f"{_CLAIM_UPDATE} RETURNING {', '.join(JOB_COLUMNS)}"
-_CLAIM_OF_TYPE_SQL = f"{_CLAIM_UPDATE} AND type = %s RETURNING {', '.join(JOB_COLUMNS)}"
 
 
 def _mine(job_id, worker: str):

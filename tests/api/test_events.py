@@ -36,7 +36,7 @@ def test_a_lost_worker_is_reaped_retried_then_failed(api, org, settings, monkeyp
     settings.JOB_MAX_ATTEMPTS = 2
     job = JobFactory(organization=org)
     for worker in ("w1", "w2"):
-        lifecycle.job_claim(job_id=job.pk, worker=worker, timeout=60)
+        lifecycle.job_claim(job_id=job.pk, worker=worker, timeout=60, job_type=job.type)
         Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
         lifecycle.jobs_reap()
     kinds, body = types(api, job)
@@ -69,9 +69,9 @@ def test_a_job_handed_back_keeps_its_attempt(api, org, monkeypatch):
 
     monkeypatch.setattr(Conf, "SYNC", False)
     job = JobFactory(organization=org)
-    lifecycle.job_claim(job_id=job.pk, worker="w1", timeout=60)
+    lifecycle.job_claim(job_id=job.pk, worker="w1", timeout=60, job_type=job.type)
     assert lifecycle.job_hand_back(job_id=job.pk, worker="w1", job_type=job.type)
-    lifecycle.job_claim(job_id=job.pk, worker="w2", timeout=60)
+    lifecycle.job_claim(job_id=job.pk, worker="w2", timeout=60, job_type=job.type)
     kinds, body = types(api, job)
     assert kinds == ["submitted", "claimed", "handed_back", "claimed"]
     assert [e.get("attempt") for e in body["events"] if e["type"] == "claimed"] == [1, 1]

@@ -13,7 +13,7 @@ ISO_Z = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"
 
 def finished(org, **kwargs):
     job = JobFactory(organization=org, **kwargs)
-    lifecycle.job_claim(job_id=job.pk, worker="w", timeout=60)
+    lifecycle.job_claim(job_id=job.pk, worker="w", timeout=60, job_type=job.type)
     return job
 
 

@@ -15,7 +15,7 @@ def staff_client(client, org):
 
 def test_job_admin_lists_and_shows_formatted_json(staff_client, org):
     job = JobFactory(organization=org, params={"domain": "example.com"})
-    lifecycle.job_claim(job_id=job.pk, worker="w", timeout=60)
+    lifecycle.job_claim(job_id=job.pk, worker="w", timeout=60, job_type=job.type)
     lifecycle.job_complete(job_id=job.pk, worker="w", result={"answer": 42})
     listing = staff_client.get("/admin/jobs/job/?status__exact=COMPLETED")
     assert listing.status_code == 200 and str(job.pk) in listing.content.decode()

@@ -11,7 +11,7 @@ from tests.factories import JobFactory
 
 
 def claim(job, worker="w1", timeout=60):
-    return lifecycle.job_claim(job_id=job.pk, worker=worker, timeout=timeout)
+    return lifecycle.job_claim(job_id=job.pk, worker=worker, timeout=timeout, job_type=job.type)
 
 
 def status(job):
