@@ -13,7 +13,8 @@ from jobs import lifecycle
 from jobs.api import whisper
 from jobs.models import Delivery, Job, JobStatus
 from jobs.push import send, services
-from jobs.push.models import DeliveryStatus
+from jobs.push.models import DeliveryStatus, JobCallback
+from tests.factories import OrganizationFactory
 from tests.push.helpers import complete, running_job
 
 pytestmark = pytest.mark.usefixtures("loopback_allowed")
@@ -59,6 +60,23 @@ def test_failed_and_cancelled_events_and_unsubscribed_ones(org, receiver):
     lifecycle.job_fail(job_id=failed.pk, worker="w", code="X", message="boom")
     lifecycle.job_cancel(job_id=cancelled.pk, organization=org)
     assert list(Delivery.objects.values_list("job_id", "event")) == [(failed.pk, "job.failed")]
+
+
+def test_deliveries_go_to_this_organizations_enabled_subscribed_endpoints_and_callback(
+        org, receiver):
+    other_org = OrganizationFactory(name="globex")
+    wanted, _ = services.endpoint_create(organization=org, url=f"{receiver.url}/a")
+    services.endpoint_create(organization=org, url=f"{receiver.url}/progress-only",
+                             events=["job.progress"])
+    off, _ = services.endpoint_create(organization=org, url=f"{receiver.url}/off")
+    services.endpoint_update(endpoint=off, events=off.event_list, enabled=False)
+    services.endpoint_create(organization=other_org, url=f"{receiver.url}/globex")
+    job, bystander = running_job(org), running_job(org)
+    JobCallback.objects.create(job=job, url=f"{receiver.url}/callback")
+    JobCallback.objects.create(job=bystander, url=f"{receiver.url}/not-this-one")
+    complete(job)
+    assert set(Delivery.objects.values_list("endpoint_id", "url", "organization_id")) == {
+        (wanted.pk, f"{receiver.url}/a", org.pk), (None, f"{receiver.url}/callback", org.pk)}
 
 
 def test_delivery_row_commits_with_the_move_and_a_sweep_sends_it(org, endpoint, receiver):
