@@ -22,7 +22,7 @@ from jobs.push.models import (
     JobCallback,
     WebhookEndpoint,
 )
-from jobs.records import JOB_TABLE, db_uuid
+from jobs.records import JOB_TABLE, db_datetime, db_uuid
 
 RETRY_WINDOW = timedelta(hours=24)
 SEND_DELIVERIES = "jobs.tasks.send_deliveries"
@@ -36,8 +36,14 @@ def job_moved(job_id, *, status: str | None = None, progress: bool = False, now=
     """
     now = now or timezone.now()
     event = EVENT_FOR_STATUS.get(status or "") or (EVENT_PROGRESS if progress else None)
-    ids = _record(job_id, event, now) if event else []
-    transaction.on_commit(lambda: _after_commit(job_id, ids))
+    recorded(job_id, _record(job_id, event, now) if event else [])
+
+
+def recorded(job_id, delivery_ids: list[str]) -> None:
+    """After the move's commit: wake its waiters and send its deliveries. ``job_moved``
+    calls it; a move whose statement wrote its deliveries itself (``deliveries_cte``)
+    calls it with their ids."""
+    transaction.on_commit(lambda: _after_commit(job_id, delivery_ids))
 
 
 def _after_commit(job_id, ids: list[str]) -> None:
@@ -80,6 +86,28 @@ _ENDPOINTS = (
 _CALLBACK = (
     f"SELECT NULL, j.organization_id, c.url, NULL FROM {JobCallback._meta.db_table} c"
     f" JOIN {JOB_TABLE} j ON j.id = c.job_id WHERE c.job_id = %s"
+)
+
+
+def deliveries_cte(event: str, now) -> tuple[str, list]:
+    """For PostgreSQL: ``sent AS (INSERT ...)``, a data-modifying CTE that records the
+    deliveries of ``event`` (a terminal one) for the job of a CTE before it named
+    ``moved`` (columns ``id``, ``organization_id``): the same receivers as ``_record``,
+    chosen in the same statement as the move. ``sent`` returns their ids."""
+    return _DELIVERIES_CTE, [event, DeliveryStatus.PENDING, db_datetime(now),
+                             db_datetime(now), db_datetime(now + RETRY_WINDOW), True, event]
+
+
+_DELIVERIES_CTE = (
+    f"sent AS (INSERT INTO {Delivery._meta.db_table} (id, organization_id, job_id,"
+    " endpoint_id, url, event, status, attempts, created_at, next_attempt_at, retry_until)"
+    " SELECT gen_random_uuid(), moved.organization_id, moved.id, r.endpoint_id, r.url,"
+    " %s, %s, 0, %s, %s, %s FROM moved CROSS JOIN LATERAL ("
+    f"SELECT e.id AS endpoint_id, e.url FROM {WebhookEndpoint._meta.db_table} e"
+    " WHERE e.organization_id = moved.organization_id AND e.enabled = %s"
+    " AND %s = ANY(string_to_array(e.events, ','))"
+    f" UNION ALL SELECT NULL, c.url FROM {JobCallback._meta.db_table} c"
+    " WHERE c.job_id = moved.id) r RETURNING id)"
 )
 
 

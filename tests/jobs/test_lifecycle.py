@@ -254,6 +254,11 @@ def test_a_move_and_its_event_commit_together(db, monkeypatch, move):
         raise Killed(kind)
 
     monkeypatch.setattr(lifecycle, "_event", die)
+    if move == "claimed" and connection.vendor == "postgresql":
+        # There the claim and its event are one statement: no point between to die at.
+        assert claim(job, "w1")
+        assert list(job.events.values_list("type", "data")) == [("claimed", {"worker": "w1"})]
+        return
     with pytest.raises(Killed):
         if move == "claimed":
             claim(job, "w1")
