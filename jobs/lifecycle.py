@@ -37,17 +37,19 @@ from jobs.models import (
     ACTIVE_STATES,
     Job,
     JobCallback,
-    JobEvent,
     JobStatus,
 )
 from jobs.push import notify, outbox
 from jobs.push.models import EVENT_COMPLETED
 from jobs.records import (
-    JOB_COLUMNS,
-    JOB_TABLE,
+    CLAIM_SQL,
+    CLAIM_WITH_EVENT_SQL,
+    COMPLETE_SQL,
+    COMPLETE_WITH_EVENTS_SQL,
     JobRecord,
     db_datetime,
     db_uuid,
+    job_event_insert,
     job_insert_statement,
     job_new,
     job_record,
@@ -173,12 +175,12 @@ def job_claim(*, job_id, worker: str, timeout: float, job_type: str) -> JobRecor
     if connection.vendor == "postgresql":
         # One statement, atomic by itself: one round trip instead of four.
         with connection.cursor() as cursor:
-            cursor.execute(_CLAIM_WITH_EVENT_SQL, [
+            cursor.execute(CLAIM_WITH_EVENT_SQL, [
                 *params, db_datetime(now), json.dumps({"worker": worker})])
             row = cursor.fetchone()
     else:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_CLAIM_SQL, params)
+            cursor.execute(CLAIM_SQL, params)
             row = cursor.fetchone()
             if row is not None:
                 _event(job_id, "claimed", at=now, worker=worker)
@@ -189,35 +191,8 @@ def job_claim(*, job_id, worker: str, timeout: float, job_type: str) -> JobRecor
 
 
 def _event(job_id, kind: str, *, at=None, **data) -> None:
-    """One line of the job's timeline, written beside the move it records.
-
-    A prepared INSERT rather than ``JobEvent.objects.create``: every claim and every
-    ending writes one, and building the model and its query cost more than the row.
-    """
-    json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    with connection.cursor() as cursor:
-        cursor.execute(_EVENT_SQL.format(json_param=json_param), [
-            db_uuid(job_id), db_datetime(at or _now()), kind, json.dumps(data)])
-
-
-_EVENT_SQL = (
-    f"INSERT INTO {JobEvent._meta.db_table} (job_id, at, type, data)"
-    " VALUES (%s, %s, %s, {json_param})"
-)
-
-
-_CLAIM_SQL = (
-    f"UPDATE {JOB_TABLE} SET status = %s, worker = %s, heartbeat_at = %s, updated_at = %s,"
-    " started_at = %s, deadline_at = %s, attempts = attempts + 1"
-    " WHERE id = %s AND (status = %s OR (status = %s AND worker = '')) AND type = %s"
-    f" RETURNING {', '.join(JOB_COLUMNS)}"
-)
-_CLAIM_WITH_EVENT_SQL = (
-    f"WITH claimed AS ({_CLAIM_SQL}),"
-    f" event AS (INSERT INTO {JobEvent._meta.db_table} (job_id, at, type, data)"
-    " SELECT id, %s, 'claimed', CAST(%s AS jsonb) FROM claimed)"
-    f" SELECT {', '.join(JOB_COLUMNS)} FROM claimed"
-)
+    """One line of the job's timeline, written beside the move it records."""
+    job_event_insert(job_id, kind, at or _now(), data)
 
 
 def _mine(job_id, worker: str):
@@ -263,35 +238,19 @@ def job_complete(*, job_id, worker: str, result: Any = None, encoded: str | None
         # itself: one round trip instead of five.
         deliveries, delivery_params = outbox.deliveries_cte(EVENT_COMPLETED, now)
         with connection.cursor() as cursor:
-            cursor.execute(_COMPLETE_WITH_EVENTS_SQL.format(deliveries=deliveries), [
+            cursor.execute(COMPLETE_WITH_EVENTS_SQL.format(deliveries=deliveries), [
                 *params, db_datetime(now), *delivery_params])
             moved, delivery_ids = cursor.fetchone()
         if moved:
             outbox.recorded(job_id, delivery_ids)
         return bool(moved)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_COMPLETE_SQL.format(json_param="%s"), params)
+        cursor.execute(COMPLETE_SQL.format(json_param="%s"), params)
         if cursor.rowcount != 1:
             return False
         outbox.job_moved(job_id, status=JobStatus.COMPLETED, now=now)
         _event(job_id, "completed", at=now)
         return True
-
-
-_COMPLETE_SQL = (
-    f"UPDATE {JOB_TABLE} SET status = %s, result = {{json_param}}, completed_at = %s,"
-    " updated_at = %s, expires_at = %s, progress_message = 'Done',"
-    " progress_current = progress_total WHERE id = %s AND status = %s AND worker = %s"
-)
-_COMPLETE_WITH_EVENTS_SQL = (
-    "WITH moved AS ("
-    + _COMPLETE_SQL.format(json_param="CAST(%s AS jsonb)").replace("{", "{{").replace("}", "}}")
-    + " RETURNING id, organization_id),"
-    f" event AS (INSERT INTO {JobEvent._meta.db_table} (job_id, at, type, data)"
-    " SELECT id, %s, 'completed', CAST('{{}}' AS jsonb) FROM moved),"
-    " {deliveries}"
-    " SELECT (SELECT count(*) FROM moved), ARRAY(SELECT id::text FROM sent)"
-)
 
 
 def job_fail(*, job_id, worker: str, code: str, message: str, details: str = "") -> bool:

@@ -17,10 +17,11 @@ from typing import Any
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
-from jobs.models import ApiKey, Job, progress_percentage
+from jobs.models import ApiKey, Job, JobEvent, progress_percentage
 
 JOB_TABLE = Job._meta.db_table
 KEY_TABLE = ApiKey._meta.db_table
+EVENT_TABLE = JobEvent._meta.db_table
 
 JOB_COLUMNS = (
     "id", "status", "type", "params", "progress_current", "progress_total",
@@ -149,8 +150,12 @@ def job_new(*, organization, user=None, **values) -> Job:
     return job
 
 
+def _json_param() -> str:
+    return "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+
+
 def _insert_sql() -> str:
-    json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    json_param = _json_param()
     placeholders = ", ".join(json_param if c in _JSON else "%s" for c in _INSERT_COLUMNS)
     return f"INSERT INTO {JOB_TABLE} ({', '.join(_INSERT_COLUMNS)}) VALUES ({placeholders})"
 
@@ -167,3 +172,47 @@ def job_insert_statement(job: Job) -> tuple[str, list]:
     ]
     return _insert_sql(), values
 
+
+# --- the worker's moves, as ``jobs.lifecycle`` (which owns every status change) runs them
+
+def job_event_insert(job_id, kind: str, at: datetime, data: dict) -> None:
+    """One line of a job's timeline: a prepared INSERT rather than the ORM's ``create``,
+    since every claim and every ending writes one and building the model and its query
+    cost more than the row."""
+    with connection.cursor() as cursor:
+        cursor.execute(EVENT_SQL.format(json_param=_json_param()), [
+            db_uuid(job_id), db_datetime(at), kind, json.dumps(data)])
+
+
+EVENT_SQL = (
+    f"INSERT INTO {EVENT_TABLE} (job_id, at, type, data) VALUES (%s, %s, %s, {{json_param}})"
+)
+CLAIM_SQL = (
+    f"UPDATE {JOB_TABLE} SET status = %s, worker = %s, heartbeat_at = %s, updated_at = %s,"
+    " started_at = %s, deadline_at = %s, attempts = attempts + 1"
+    " WHERE id = %s AND (status = %s OR (status = %s AND worker = '')) AND type = %s"
+    f" RETURNING {', '.join(JOB_COLUMNS)}"
+)
+# PostgreSQL: the claim and its event in one statement, atomic by itself.
+CLAIM_WITH_EVENT_SQL = (
+    f"WITH claimed AS ({CLAIM_SQL}),"
+    f" event AS (INSERT INTO {EVENT_TABLE} (job_id, at, type, data)"
+    " SELECT id, %s, 'claimed', CAST(%s AS jsonb) FROM claimed)"
+    f" SELECT {', '.join(JOB_COLUMNS)} FROM claimed"
+)
+COMPLETE_SQL = (
+    f"UPDATE {JOB_TABLE} SET status = %s, result = {{json_param}}, completed_at = %s,"
+    " updated_at = %s, expires_at = %s, progress_message = 'Done',"
+    " progress_current = progress_total WHERE id = %s AND status = %s AND worker = %s"
+)
+# PostgreSQL: the completion, its event and (``{deliveries}``, a CTE named ``sent`` that
+# reads ``moved``: ``jobs.push.outbox.deliveries_cte``) its webhook deliveries.
+COMPLETE_WITH_EVENTS_SQL = (
+    "WITH moved AS ("
+    + COMPLETE_SQL.format(json_param="CAST(%s AS jsonb)").replace("{", "{{").replace("}", "}}")
+    + " RETURNING id, organization_id),"
+    f" event AS (INSERT INTO {EVENT_TABLE} (job_id, at, type, data)"
+    " SELECT id, %s, 'completed', CAST('{{}}' AS jsonb) FROM moved),"
+    " {deliveries}"
+    " SELECT (SELECT count(*) FROM moved), ARRAY(SELECT id::text FROM sent)"
+)
