@@ -163,6 +163,10 @@ class Replay:
                                       timeout=settings_db["OPTIONS"].get("timeout", 5),
                                       check_same_thread=False)
             self.db.executescript(settings_db["OPTIONS"]["init_command"])
+            from jobs.records import SUBMISSION_DDL
+
+            for statement in SUBMISSION_DDL:   # ours' submit writes through this view
+                self.db.execute(statement)
             self.begin = f"BEGIN {settings_db['OPTIONS'].get('transaction_mode', '')}".strip()
         else:
             import psycopg

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -46,6 +46,8 @@ from jobs.records import (
     CLAIM_WITH_EVENT_SQL,
     COMPLETE_SQL,
     COMPLETE_WITH_EVENTS_SQL,
+    RATE_REFUSED,
+    SUBMISSION_VIEW,
     JobRecord,
     db_datetime,
     db_uuid,
@@ -53,6 +55,8 @@ from jobs.records import (
     job_insert_statement,
     job_new,
     job_record,
+    job_submission_statement,
+    submission_view_create,
 )
 
 log = logging.getLogger(__name__)
@@ -93,6 +97,7 @@ def job_submit(
     metadata: dict[str, str] | None = None,
     idempotency_key: str | None = None,
     before_save: Callable[[], None] | None = None,
+    charge=None,
     callback_url: str = "",
 ) -> tuple[Job, bool]:
     """Save a PENDING job and queue it.
@@ -101,7 +106,9 @@ def job_submit(
     earlier identical request, whose job is returned instead. ``before_save`` runs first,
     inside the job's transaction when it has one (the API counts the request against
     its rate limit there, so one commit covers both and a refused request leaves
-    nothing behind). ``callback_url`` is told when the job ends (see ``jobs.push``).
+    nothing behind). ``charge`` (``jobs.api.ratelimit.RateCharge``) is that count made
+    by the job's own statement where it can be (below), else like ``before_save``.
+    ``callback_url`` is told when the job ends (see ``jobs.push``).
 
     The transaction is there when the job writes more than its own row: its queue
     row (database broker), idempotency record or callback. With the Redis broker a
@@ -118,8 +125,14 @@ def job_submit(
     # only prepared statements run.
     insert = job_insert_statement(job)
     entry = queue.run_job_entry(job.id, job_type) if queue.broker_shares_database() else None
+    rate = charge.in_statement if charge is not None else None
+    if (connection.vendor == "sqlite" and (charge is None or rate is not None)
+            and not (idempotency_key or callback_url or before_save)):
+        return _submit_in_one_statement(job, insert, entry, charge, rate), True
     together = entry is not None or bool(idempotency_key) or bool(callback_url)
     with transaction.atomic() if together else nullcontext():
+        if charge is not None:
+            charge.count()
         if before_save is not None:
             before_save()
         if idempotency_key:
@@ -146,6 +159,34 @@ def job_submit(
                 # At once outside a transaction; after the caller's, inside one.
                 transaction.on_commit(lambda: enqueue(job.id, job_type))
     return job, True
+
+
+def _submit_in_one_statement(job: Job, insert, entry, charge, rate) -> Job:
+    """SQLite: the rate count, the job and its queue row in one statement (the view of
+    migration 0017), so the file's one write lock is held for a single call into SQLite.
+    Between the statements of a transaction, a thread holding it waits for Python's GIL
+    while every other writer, in this process or another, waits for the lock."""
+    statement = job_submission_statement(insert, entry[1] if entry else None, rate)
+    try:
+        with connection.cursor() as cursor:
+            try:
+                cursor.execute(*statement)
+            except OperationalError as exc:
+                if f"no such table: {SUBMISSION_VIEW}" not in str(exc):
+                    raise
+                submission_view_create(cursor)   # this connection's first submit
+                cursor.execute(*statement)
+    except IntegrityError as exc:
+        if charge is not None and RATE_REFUSED in str(exc):
+            charge.refused()
+        raise
+    job._state.adding = False
+    if charge is not None:
+        charge.counted()
+    if entry is None:
+        # At once outside a transaction; after the caller's, inside one.
+        transaction.on_commit(lambda: enqueue(job.id, job.type))
+    return job
 
 
 def enqueue(job_id, job_type: str) -> None:

@@ -16,12 +16,15 @@ from typing import Any
 
 from django.db import connection
 from django.utils.dateparse import parse_datetime
+from django_q.models import OrmQ
 
-from jobs.models import ApiKey, Job, JobEvent, progress_percentage
+from jobs.models import ApiKey, Job, JobEvent, RateCounter, progress_percentage
 
 JOB_TABLE = Job._meta.db_table
 KEY_TABLE = ApiKey._meta.db_table
 EVENT_TABLE = JobEvent._meta.db_table
+RATE_TABLE = RateCounter._meta.db_table
+QUEUE_TABLE = OrmQ._meta.db_table
 
 JOB_COLUMNS = (
     "id", "status", "type", "params", "progress_current", "progress_total",
@@ -171,6 +174,56 @@ def job_insert_statement(job: Job) -> tuple[str, list]:
         db_datetime(job.created_at), db_datetime(job.updated_at), job.worker, job.attempts,
     ]
     return _insert_sql(), values
+
+
+# SQLite: a submit's writes as one INSERT into a view whose trigger counts the request
+# against its key's rate limit (refusing it past the limit), saves the job and, with the
+# database broker, its queue entry. The view and trigger are TEMP, made on a connection's
+# first submit: in the file's schema they would stop Django from remaking jobs_job (how
+# it alters a table on SQLite), whose rename checks every view and trigger naming it.
+SUBMISSION_VIEW = "jobs_submission"
+RATE_REFUSED = "rate limit reached"   # the trigger's RAISE(ABORT) message
+_SUBMISSION_EXTRA = ("queue_key", "queue_payload", "queue_lock", "rate_bucket",
+                     "rate_expires", "rate_limit")
+SUBMISSION_SQL = (
+    f"INSERT INTO {SUBMISSION_VIEW} ({', '.join(_INSERT_COLUMNS + _SUBMISSION_EXTRA)})"
+    f" VALUES ({', '.join(['%s'] * (len(_INSERT_COLUMNS) + len(_SUBMISSION_EXTRA)))})"
+)
+SUBMISSION_DDL = (
+    f"CREATE TEMP VIEW IF NOT EXISTS {SUBMISSION_VIEW} AS SELECT "
+    + ", ".join(f"NULL AS {column}" for column in _INSERT_COLUMNS + _SUBMISSION_EXTRA)
+    + " WHERE 0",
+    f"""CREATE TEMP TRIGGER IF NOT EXISTS {SUBMISSION_VIEW}_insert
+    INSTEAD OF INSERT ON {SUBMISSION_VIEW}
+    BEGIN
+        INSERT INTO {RATE_TABLE} (bucket, count, expires_at)
+            SELECT NEW.rate_bucket, 1, NEW.rate_expires WHERE NEW.rate_bucket IS NOT NULL
+            ON CONFLICT (bucket) DO UPDATE SET count = count + 1;
+        SELECT RAISE(ABORT, '{RATE_REFUSED}') WHERE NEW.rate_bucket IS NOT NULL
+            AND (SELECT count FROM {RATE_TABLE} WHERE bucket = NEW.rate_bucket)
+                > NEW.rate_limit;
+        INSERT INTO {JOB_TABLE} ({', '.join(_INSERT_COLUMNS)})
+            VALUES ({', '.join(f'NEW.{column}' for column in _INSERT_COLUMNS)});
+        INSERT INTO {QUEUE_TABLE} (key, payload, lock)
+            SELECT NEW.queue_key, NEW.queue_payload, NEW.queue_lock
+            WHERE NEW.queue_key IS NOT NULL;
+    END""",
+)
+
+
+def job_submission_statement(insert: tuple[str, list], entry: list | None,
+                             rate: tuple[str, Any, int] | None) -> tuple[str, list]:
+    """The one statement that saves a job (``job_insert_statement``'s values), its queue
+    entry (``[key, payload, lock]``, or None) and counts ``rate`` (``(bucket, expires,
+    limit)``, or None); it fails with ``RATE_REFUSED`` past the limit, writing nothing."""
+    return SUBMISSION_SQL, [*insert[1], *(entry or (None, None, None)),
+                            *(rate or (None, None, None))]
+
+
+def submission_view_create(cursor) -> None:
+    """This connection's view and trigger for ``job_submission_statement``."""
+    for statement in SUBMISSION_DDL:
+        cursor.execute(statement)
 
 
 # --- the worker's moves, as ``jobs.lifecycle`` (which owns every status change) runs them

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -54,27 +55,77 @@ def _limit_of(category: str) -> tuple[int, int] | None:
     return limit if limit and limit[0] > 0 else None
 
 
-def check_rate(key_id: int, category: str, request=None) -> RateState | None:
-    """Count one request; 429 past the limit. The state rides on ``request`` so the
-    response gets the rate headers (``rate_headers_middleware``)."""
+@dataclass(frozen=True, slots=True)
+class RateCharge:
+    """One request to count against a key's limit in one category, in the current window.
+
+    ``count()`` counts it on its own. A submit on SQLite without Redis hands it to
+    ``lifecycle.job_submit`` instead, whose one statement counts it with the job (see
+    ``in_statement``) and then calls ``settle()`` with the count.
+    """
+
+    key_id: int
+    category: str
+    limit: int
+    window: int
+    window_start: int
+    request: Any = None
+
+    @property
+    def bucket(self) -> str:
+        return f"{self.key_id}:{self.category}:{self.window_start}"
+
+    @property
+    def in_statement(self) -> tuple[str, Any, int] | None:
+        """``(bucket, expires, limit)`` for a database statement to count this request
+        in; None where the counters live in Redis."""
+        if settings.REDIS_URL:
+            return None
+        expires = datetime.fromtimestamp(self.window_start + self.window, tz=UTC)
+        return self.bucket, connection.ops.adapt_datetimefield_value(expires), self.limit
+
+    def count(self) -> RateState:
+        return self.settle(_incr(self.bucket, self.window_start + self.window))
+
+    def counted(self) -> RateState:
+        """Settle after a statement counted this request (and was not refused)."""
+        return self.settle(_peek(self.bucket))
+
+    def settle(self, used: int) -> RateState:
+        """The state after this request was counted as the ``used``-th: on ``request``
+        for the response's headers, and 429 past the limit."""
+        state = RateState(self.category, self.limit, self.window, used,
+                          self.window_start + self.window)
+        if self.request is not None:
+            self.request.rate_state = state
+        if used > self.limit:
+            retry_after = max(1, state.reset_seconds())
+            raise ApiError(429, f"Rate limit of {self.limit} {self.category} requests per "
+                                f"{self.window} s reached for this key.",
+                           headers={"Retry-After": str(retry_after), **state.headers()},
+                           extra={"retryAfter": retry_after})
+        return state
+
+    def refused(self) -> None:
+        """Raise the 429 of a statement that refused this request past the limit."""
+        self.settle(self.limit + 1)
+
+
+def rate_charge(key_id: int, category: str, request=None) -> RateCharge | None:
+    """This request's charge in ``category``; None when the category has no limit."""
     limit = _limit_of(category)
     if limit is None:
         return None
     count, window = limit
-    now = time.time()
-    window_start = int(now // window) * window
-    bucket = f"{key_id}:{category}:{window_start}"
-    state = RateState(category, count, window, _incr(bucket, window_start + window),
-                      window_start + window)
-    if request is not None:
-        request.rate_state = state
-    if state.used > count:
-        retry_after = max(1, state.reset_seconds(now))
-        raise ApiError(429, f"Rate limit of {count} {category} requests per {window} s "
-                            "reached for this key.",
-                       headers={"Retry-After": str(retry_after), **state.headers()},
-                       extra={"retryAfter": retry_after})
-    return state
+    return RateCharge(key_id, category, count, window, int(time.time() // window) * window,
+                      request)
+
+
+def check_rate(key_id: int, category: str, request=None) -> RateState | None:
+    """Count one request; 429 past the limit. The state rides on ``request`` so the
+    response gets the rate headers (``rate_headers_middleware``)."""
+    charge = rate_charge(key_id, category, request)
+    return None if charge is None else charge.count()
 
 
 def rate_states(key_id: int) -> list[RateState]:
@@ -96,8 +147,11 @@ def _peek(bucket: str) -> int:
     if settings.REDIS_URL:
         value = _redis().get(f"rl:{settings.Q_CLUSTER['name']}:{bucket}")
         return int(value or 0)
-    counter = RateCounter.objects.filter(bucket=bucket).values_list("count", flat=True).first()
-    return counter or 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count FROM {RateCounter._meta.db_table} WHERE bucket = %s",
+                       [bucket])
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def _incr(bucket: str, expires_epoch: int) -> int:

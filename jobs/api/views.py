@@ -14,7 +14,7 @@ from jobs.api.auth import INVALID_KEY, caller_and_job, require_api_key, required
 from jobs.api.decorators import allow_methods
 from jobs.api.errors import ApiError
 from jobs.api.inputs import list_query, read_json_object
-from jobs.api.ratelimit import check_rate, rate_states
+from jobs.api.ratelimit import check_rate, rate_charge, rate_states
 from jobs.models import TERMINAL_STATES, Job
 from jobs.submission import SubmissionInvalid, job_start
 
@@ -50,7 +50,7 @@ def submit_view(job_type: str, category: str):
                 data=read_json_object(request), api_key_id=caller.key_id,
                 username=caller.name, source="api",
                 idempotency_key=request.META.get("HTTP_IDEMPOTENCY_KEY") or None,
-                before_save=lambda: check_rate(caller.key_id, category, request),
+                charge=rate_charge(caller.key_id, category, request),
             )
         except SubmissionInvalid as exc:
             raise ApiError(400, exc.message, error=exc.error, details=exc.details) from None

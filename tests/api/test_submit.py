@@ -2,8 +2,12 @@ import json
 import uuid
 
 import pytest
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
+from django_q.models import OrmQ
 
-from jobs.models import Job, JobStatus
+from jobs import records
+from jobs.models import Job, JobStatus, RateCounter
 
 URL = "/v1/test/sleep"
 
@@ -171,3 +175,76 @@ def test_pending_job_reads_with_status_pending(api, monkeypatch):
     monkeypatch.setattr(Conf, "SYNC", False)
     job_id = post(api).json()["jobId"]
     assert Job.objects.get(pk=job_id).status == JobStatus.PENDING
+
+
+# --- SQLite: the request's count, the job and its queue row in one statement ------------
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite",
+                                 reason="SQLite's one-statement submit")
+
+
+def _counter(bucket_prefix: str) -> list[int]:
+    return list(RateCounter.objects.filter(bucket__startswith=bucket_prefix)
+                .values_list("count", flat=True))
+
+
+@sqlite_only
+def test_on_sqlite_a_submit_writes_its_count_job_and_queue_row_in_one_statement(
+        api, key, settings):
+    # Between the statements of a transaction, the thread holding SQLite's one write
+    # lock waits for Python's GIL while every other writer waits for the lock.
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False, "orm": "default"}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "scans": (5, 60)}
+    assert post(api).status_code == 202   # the key's first use also notes when it was used
+    with CaptureQueriesContext(connection) as queries:
+        response = post(api)
+    assert response.status_code == 202 and response["X-RateLimit-Remaining"] == "3"
+    statements = [q["sql"].lstrip().split()[0].upper() for q in queries.captured_queries]
+    assert statements == ["SELECT", "INSERT", "SELECT"]   # key; the writes; the count
+    assert "INSERT INTO jobs_submission" in queries.captured_queries[1]["sql"]
+    job_id = uuid.UUID(response.json()["jobId"])
+    assert Job.objects.filter(pk=job_id, status=JobStatus.PENDING).exists()
+    assert f"jobs.tasks.run_job {job_id.hex} test_sleep" in OrmQ.objects.values_list(
+        "payload", flat=True)
+    assert OrmQ.objects.count() == Job.objects.count() == 2
+    assert _counter(f"{key[0].pk}:scans:") == [2]
+
+
+@sqlite_only
+def test_on_sqlite_a_refused_submit_writes_nothing(api, key, settings):
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False, "orm": "default"}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "scans": (1, 60)}
+    assert post(api).status_code == 202
+    refused = post(api)
+    assert refused.status_code == 429 and refused["X-RateLimit-Remaining"] == "0"
+    assert refused.json()["error"] == "rate_limited"
+    assert Job.objects.count() == 1 and OrmQ.objects.count() == 1
+    assert _counter(f"{key[0].pk}:scans:") == [1]
+
+
+@sqlite_only
+def test_on_sqlite_a_statement_that_fails_takes_its_count_back(key, org):
+    # The count, the job and the queue row stand or fall together: here the job's id
+    # is taken, so its INSERT fails after the count was made.
+    from jobs.api.ratelimit import rate_charge
+
+    taken = Job.objects.create(organization=org, type="test_sleep", params={})
+    job = records.job_new(organization=org, type="test_sleep", params={}, id=taken.pk)
+    charge = rate_charge(key[0].pk, "scans")
+    with connection.cursor() as cursor:
+        records.submission_view_create(cursor)
+        with pytest.raises(IntegrityError):
+            cursor.execute(*records.job_submission_statement(
+                records.job_insert_statement(job), ["cluster", "line", None],
+                charge.in_statement))
+    assert _counter(f"{key[0].pk}:scans:") == [] and OrmQ.objects.count() == 0
+
+
+@sqlite_only
+def test_on_sqlite_each_connection_makes_its_submission_view_on_first_use(api):
+    with connection.cursor() as cursor:   # as a new connection has it: no view yet
+        cursor.execute("DROP TRIGGER IF EXISTS temp.jobs_submission_insert")
+        cursor.execute("DROP VIEW IF EXISTS temp.jobs_submission")
+    assert post(api).status_code == 202
+    assert post(api).status_code == 202
+    assert Job.objects.count() == 2
