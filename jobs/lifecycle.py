@@ -162,8 +162,8 @@ def job_submit(
 
 
 def _submit_in_one_statement(job: Job, insert, entry, charge, rate) -> Job:
-    """SQLite: the rate count, the job and its queue row in one statement (the view of
-    migration 0017), so the file's one write lock is held for a single call into SQLite.
+    """SQLite: the rate count, the job and its queue row in one statement (the TEMP view
+    of ``jobs.records``), so the file's one write lock is held for one call into SQLite.
     Between the statements of a transaction, a thread holding it waits for Python's GIL
     while every other writer, in this process or another, waits for the lock."""
     statement = job_submission_statement(insert, entry[1] if entry else None, rate)

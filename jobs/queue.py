@@ -60,12 +60,7 @@ def run_job_entry(job_id, job_type: str) -> tuple[str, list]:
     Built before the job's transaction, so that the job's insert and this one run back
     to back inside it, holding SQLite's write lock for no more than the two statements.
     """
-    return _INSERT, run_job_entry_values(job_id, job_type)
-
-
-def run_job_entry_values(job_id, job_type: str) -> list:
-    """A job's queue row for the database broker as ``[key, payload, lock]``."""
-    return _entry_values(broker().list_key, run_job_line(job_id, job_type))
+    return _INSERT, _entry_values(broker().list_key, run_job_line(job_id, job_type))
 
 
 def run_job_line(job_id, job_type: str) -> str:
