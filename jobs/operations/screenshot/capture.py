@@ -164,11 +164,28 @@ CONSENT_MARK = "data-capture-consent"
 
 
 
+# Chromium now and then refuses one capture with this and takes the same picture when
+# asked again; seen under load (two test suites at once on two cores).
+REFUSED_CAPTURE = "Unable to capture screenshot"
+
+
+async def screenshot(page, **options) -> bytes:
+    """``page.screenshot``, tried once more after a short pause when Chromium refuses
+    the capture outright. The job's own time limit bounds both tries."""
+    try:
+        return await page.screenshot(**options)
+    except PlaywrightError as exc:
+        if REFUSED_CAPTURE not in str(exc):
+            raise
+    await asyncio.sleep(0.25)
+    return await page.screenshot(**options)
+
+
 async def _photograph(page, params: Params) -> tuple[bytes, bool]:
     options = params.options
     timeout = settings.SCREENSHOT_PAGE_TIMEOUT * 1000
     if not options.full_page:
-        return await page.screenshot(type="png", timeout=timeout), False
+        return await screenshot(page, type="png", timeout=timeout), False
     height = await page.evaluate(
         "() => Math.max(document.documentElement.scrollHeight,"
         " document.body ? document.body.scrollHeight : 0)") if options.javascript else None
@@ -177,9 +194,9 @@ async def _photograph(page, params: Params) -> tuple[bytes, bool]:
     cap = settings.SCREENSHOT_MAX_HEIGHT
     if height > cap:
         clip = {"x": 0, "y": 0, "width": options.width, "height": cap}
-        return await page.screenshot(type="png", full_page=True, clip=clip,
-                                     timeout=timeout), True
-    return await page.screenshot(type="png", full_page=True, timeout=timeout), False
+        return await screenshot(page, type="png", full_page=True, clip=clip,
+                                timeout=timeout), True
+    return await screenshot(page, type="png", full_page=True, timeout=timeout), False
 
 
 async def _height_without_js(page) -> int:
