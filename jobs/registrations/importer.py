@@ -80,10 +80,13 @@ def open_source(path: str) -> Source:
 
 def fingerprint(path: str, organization_id: int | None) -> tuple[str, int]:
     """Same file, same organization: the same run to resume."""
-    size = os.path.getsize(path)
-    digest = hashlib.sha256(f"{os.path.abspath(path)}|{size}|{organization_id}".encode())
-    with open(path, "rb") as handle:
-        digest.update(handle.read(1 << 16))
+    try:
+        size = os.path.getsize(path)
+        digest = hashlib.sha256(f"{os.path.abspath(path)}|{size}|{organization_id}".encode())
+        with open(path, "rb") as handle:
+            digest.update(handle.read(1 << 16))
+    except OSError as exc:
+        raise ImportFailed(f"{path}: {exc.strerror}") from None
     return digest.hexdigest(), size
 
 
@@ -107,11 +110,17 @@ def _import_file(path, organization_id, restart, progress, created_by, run,
     if run is not None and not _claimed(run):
         run.refresh_from_db()
         return run      # delivered twice: another worker has it, or it has ended
-    digest, size = fingerprint(path, organization_id)
-    run = run or _run_for(path, digest, size, organization_id, restart, created_by)
+    try:
+        digest, size = fingerprint(path, organization_id)
+        run = run or _run_for(path, digest, size, organization_id, restart, created_by)
+        source = open_source(path)
+    except ImportFailed as exc:
+        # An upload whose file is gone (or unreadable) fails now, not at the next repair.
+        if run is not None:
+            _stop(run, RegistrationImport.Status.FAILED, str(exc))
+        raise
     if defer_indexes is None:
         defer_indexes = size >= DEFER_INDEXES_BYTES
-    source = open_source(path)
     try:
         if defer_indexes:
             with connection.cursor() as cursor:

@@ -125,7 +125,7 @@ def test_unusable_files_are_errors(tmp_path):
     path.write_text("name,email\nx,y\n")
     with pytest.raises(CommandError, match="no domain column"):
         run(path)
-    with pytest.raises(CommandError, match="no such file"):
+    with pytest.raises(CommandError, match="missing.csv: No such file or directory"):
         run(tmp_path / "missing.csv")
     with pytest.raises(CommandError, match="no organization named"):
         run(path, "--org", "nobody")

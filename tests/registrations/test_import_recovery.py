@@ -191,3 +191,18 @@ def test_a_task_delivered_again_leaves_a_run_that_is_not_queued_alone(tmp_path, 
     assert not Registration.objects.exists()
     # Another worker's file, or kept for a resume; a finished run's is let go.
     assert path.exists() == (status != "done")
+
+
+@pytest.mark.django_db
+def test_an_upload_whose_file_is_gone_fails_at_once_with_the_reason(tmp_path, caplog):
+    # It was left running, the task crashed on the missing file, until the repair.
+    from jobs.registrations import tasks
+
+    path = tmp_path / "gone.csv"
+    run = RegistrationImport.objects.create(path=str(path), size=10, fingerprint="f",
+                                            status="queued")
+    tasks.registration_import_task(run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed" and run.finished_at is not None
+    assert run.message == f"{path}: No such file or directory"
+    assert f"registration import {run.pk} failed" in caplog.text

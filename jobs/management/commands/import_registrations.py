@@ -46,10 +46,8 @@ class Command(BaseCommand):
         try:
             run = registrations_import(path, organization_id=organization_id, restart=restart,
                                        progress=bar.show)
-        except ImportFailed as exc:
+        except ImportFailed as exc:   # a missing file too: "<path>: No such file or directory"
             raise CommandError(str(exc)) from None
-        except FileNotFoundError:
-            raise CommandError(f"{path}: no such file") from None
         bar.done(run)
         for line, reason in run.rejects[:LISTED_REJECTS]:
             self.stderr.write(f"{path}:{line}: rejected: {reason}")
