@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -47,7 +47,6 @@ from jobs.records import (
     COMPLETE_SQL,
     COMPLETE_WITH_EVENTS_SQL,
     RATE_REFUSED,
-    SUBMISSION_VIEW,
     JobRecord,
     db_datetime,
     db_uuid,
@@ -55,8 +54,7 @@ from jobs.records import (
     job_insert_statement,
     job_new,
     job_record,
-    job_submission_statement,
-    submission_view_create,
+    job_submission_write,
 )
 
 log = logging.getLogger(__name__)
@@ -166,16 +164,8 @@ def _submit_in_one_statement(job: Job, insert, entry, charge, rate) -> Job:
     of ``jobs.records``), so the file's one write lock is held for one call into SQLite.
     Between the statements of a transaction, a thread holding it waits for Python's GIL
     while every other writer, in this process or another, waits for the lock."""
-    statement = job_submission_statement(insert, entry[1] if entry else None, rate)
     try:
-        with connection.cursor() as cursor:
-            try:
-                cursor.execute(*statement)
-            except OperationalError as exc:
-                if f"no such table: {SUBMISSION_VIEW}" not in str(exc):
-                    raise
-                submission_view_create(cursor)   # this connection's first submit
-                cursor.execute(*statement)
+        job_submission_write(insert, entry[1] if entry else None, rate)
     except IntegrityError as exc:
         if charge is not None and RATE_REFUSED in str(exc):
             charge.refused()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils.dateparse import parse_datetime
 from django_q.models import OrmQ
 
@@ -224,6 +224,20 @@ def submission_view_create(cursor) -> None:
     """This connection's view and trigger for ``job_submission_statement``."""
     for statement in SUBMISSION_DDL:
         cursor.execute(statement)
+
+
+def job_submission_write(insert: tuple[str, list], entry: list | None,
+                         rate: tuple[str, Any, int] | None) -> None:
+    """Run ``job_submission_statement``, making the view on this connection's first use."""
+    statement = job_submission_statement(insert, entry, rate)
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(*statement)
+        except OperationalError as exc:
+            if f"no such table: {SUBMISSION_VIEW}" not in str(exc):
+                raise
+            submission_view_create(cursor)
+            cursor.execute(*statement)
 
 
 # --- the worker's moves, as ``jobs.lifecycle`` (which owns every status change) runs them

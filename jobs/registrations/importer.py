@@ -81,13 +81,12 @@ def open_source(path: str) -> Source:
 def fingerprint(path: str, organization_id: int | None) -> tuple[str, int]:
     """Same file, same organization: the same run to resume."""
     try:
-        size = os.path.getsize(path)
-        digest = hashlib.sha256(f"{os.path.abspath(path)}|{size}|{organization_id}".encode())
         with open(path, "rb") as handle:
-            digest.update(handle.read(1 << 16))
+            size, head = os.fstat(handle.fileno()).st_size, handle.read(1 << 16)
     except OSError as exc:
         raise ImportFailed(f"{path}: {exc.strerror}") from None
-    return digest.hexdigest(), size
+    key = f"{os.path.abspath(path)}|{size}|{organization_id}".encode()
+    return hashlib.sha256(key + head).hexdigest(), size
 
 
 def registrations_import(path: str, *, organization_id: int | None = None,
@@ -114,13 +113,11 @@ def _import_file(path, organization_id, restart, progress, created_by, run,
         digest, size = fingerprint(path, organization_id)
         run = run or _run_for(path, digest, size, organization_id, restart, created_by)
         source = open_source(path)
-    except ImportFailed as exc:
-        # An upload whose file is gone (or unreadable) fails now, not at the next repair.
+    except ImportFailed as exc:   # a file gone or unreadable fails now, not at a repair
         if run is not None:
             _stop(run, RegistrationImport.Status.FAILED, str(exc))
         raise
-    if defer_indexes is None:
-        defer_indexes = size >= DEFER_INDEXES_BYTES
+    defer_indexes = size >= DEFER_INDEXES_BYTES if defer_indexes is None else defer_indexes
     try:
         if defer_indexes:
             with connection.cursor() as cursor:
