@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
@@ -94,18 +94,16 @@ def job_submit(
     username: str = "",
     metadata: dict[str, str] | None = None,
     idempotency_key: str | None = None,
-    before_save: Callable[[], None] | None = None,
     charge=None,
     callback_url: str = "",
 ) -> tuple[Job, bool]:
     """Save a PENDING job and queue it.
 
     Returns ``(job, created)``; ``created`` is False when ``idempotency_key`` named an
-    earlier identical request, whose job is returned instead. ``before_save`` runs first,
-    inside the job's transaction when it has one (the API counts the request against
-    its rate limit there, so one commit covers both and a refused request leaves
-    nothing behind). ``charge`` (``jobs.api.ratelimit.RateCharge``) is that count made
-    by the job's own statement where it can be (below), else like ``before_save``.
+    earlier identical request, whose job is returned instead. ``charge`` (a
+    ``jobs.api.ratelimit.RateCharge``) counts the request against its key's rate limit
+    with the job: in the job's own statement on SQLite, else first inside the job's
+    transaction when it has one; a refused request leaves nothing behind.
     ``callback_url`` is told when the job ends (see ``jobs.push``).
 
     The transaction is there when the job writes more than its own row: its queue
@@ -125,14 +123,12 @@ def job_submit(
     entry = queue.run_job_entry(job.id, job_type) if queue.broker_shares_database() else None
     rate = charge.in_statement if charge is not None else None
     if (connection.vendor == "sqlite" and (charge is None or rate is not None)
-            and not (idempotency_key or callback_url or before_save)):
+            and not (idempotency_key or callback_url)):
         return _submit_in_one_statement(job, insert, entry, charge, rate), True
     together = entry is not None or bool(idempotency_key) or bool(callback_url)
     with transaction.atomic() if together else nullcontext():
         if charge is not None:
             charge.count()
-        if before_save is not None:
-            before_save()
         if idempotency_key:
             earlier = idempotent_job(organization, idempotency_key, fingerprint)
             if earlier is not None:

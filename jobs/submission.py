@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -74,12 +73,12 @@ def callback_split(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
 
 def job_start(*, organization, job_type: str, data: dict[str, Any], api_key_id=None,
               user=None, username: str, source: str, idempotency_key: str | None = None,
-              before_save: Callable[[], None] | None = None, charge=None,
+              charge=None,
               metadata: dict[str, str] | None = None) -> tuple[Job, bool]:
     """Validate and submit. Raises SubmissionInvalid or lifecycle.IdempotencyConflict.
 
-    ``before_save`` runs inside the job's transaction, after validation; ``charge`` is
-    the request's rate count, made with the job (see ``lifecycle.job_submit``).
+    ``charge`` is the request's rate count, made with the job after validation (see
+    ``lifecycle.job_submit``).
     ``metadata`` is added to the job's (e.g. what started it).
     """
     data, callback_url = callback_split(data)
@@ -89,6 +88,5 @@ def job_start(*, organization, job_type: str, data: dict[str, Any], api_key_id=N
         params=params.model_dump(mode="json", by_alias=True, exclude_none=True),
         target=operation.target(params), api_key_id=api_key_id, user=user,
         username=username, metadata={"source": source, **(metadata or {})},
-        idempotency_key=idempotency_key, before_save=before_save, charge=charge,
-        callback_url=callback_url,
+        idempotency_key=idempotency_key, charge=charge, callback_url=callback_url,
     )

@@ -15,7 +15,7 @@ from jobs.api.decorators import allow_methods
 from jobs.api.errors import ApiError
 from jobs.api.formats import iso
 from jobs.api.inputs import read_json_object
-from jobs.api.ratelimit import check_rate
+from jobs.api.ratelimit import check_rate, rate_charge
 from jobs.api.whisper import status_url, submitted
 from jobs.models import ScreenshotCapture, ScreenshotSchedule
 from jobs.operations import starter
@@ -52,7 +52,7 @@ def schedule_create(request):
         _schedule, job = schedules.schedule_start(
             organization=caller.organization, data=read_json_object(request), username=caller.name,
             api_key_id=caller.key_id, source="api",
-            before_save=lambda: check_rate(caller.key_id, "screenshots"))
+            charge=rate_charge(caller.key_id, "screenshots"))
     except starter.StartRefused as exc:
         raise ApiError(400, exc.message, error=exc.error, details=exc.details) from None
     except schedules.ScheduleLimit as exc:

@@ -65,7 +65,7 @@ def schedule_create(*, organization_id: int, url: str, options: dict, spec: Sche
 
 
 def schedule_start(*, organization, data: dict, username: str, user=None, api_key_id=None,
-                   source: str, before_save=None):
+                   source: str, charge=None):
     """Create a schedule from a capture body and start its first capture, atomically.
 
     Raises starter.StartRefused for a bad body (or one without ``schedule``) and
@@ -81,7 +81,7 @@ def schedule_start(*, organization, data: dict, username: str, user=None, api_ke
         job, _ = starter.job_start(
             organization=organization, job_type=JOB_TYPE, data=_run_body(schedule),
             api_key_id=api_key_id, user=user, username=username, source=source,
-            before_save=before_save, metadata={"schedule": str(schedule.pk)})
+            charge=charge, metadata={"schedule": str(schedule.pk)})
     return schedule, job
 
 

@@ -71,6 +71,17 @@ def test_schedule_limit_per_organization(api, org, settings):
     assert not Job.objects.exists()
 
 
+def test_a_schedule_past_the_screenshot_rate_limit_is_refused_whole(api, settings):
+    # The first capture counts against the key's "screenshots" limit; refused, the
+    # schedule made in the same transaction goes too.
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "screenshots": (1, 60)}
+    assert api.post("/v1/ops/screenshots/schedule", BODY,
+                    content_type="application/json").status_code == 202
+    refused = api.post("/v1/ops/screenshots/schedule", BODY, content_type="application/json")
+    assert refused.status_code == 429 and refused.json()["error"] == "rate_limited"
+    assert ScreenshotSchedule.objects.count() == 1 and Job.objects.count() == 1
+
+
 def test_capture_endpoint_checks_literal_targets(api):
     answer = api.post("/v1/ops/screenshots/capture", {"url": "http://0x7f.1/"},
                       content_type="application/json")
