@@ -26,10 +26,10 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from jobs import queue
+from jobs.housekeeping import jobs_resend_stale_pending
 from jobs.idempotency import (  # callers catch lifecycle.IdempotencyConflict
     IdempotencyConflict,
     idempotency_record,
-    idempotency_records_purge,
     idempotent_job,
     request_fingerprint,
 )
@@ -356,16 +356,15 @@ def jobs_reap(*, now=None, dead_workers: Collection[str] = ()) -> dict[str, list
     A job is lost when its heartbeat is older than ``JOB_LOST_AFTER_SECONDS``, or at
     once when its worker is in ``dead_workers`` (worker tokens whose process the caller
     saw gone). A lost job is released for another worker once (``JOB_MAX_ATTEMPTS``),
-    then failed with ``WORKER_LOST``. With a broker outside the database, a job still PENDING long
-    after it was saved is queued again, in case the process that saved it died before
-    handing it to the broker. Returns the ids touched, by outcome.
+    then failed with ``WORKER_LOST``. With a broker outside the database, jobs that waited
+    too long are queued again (``jobs.housekeeping``). Returns the ids touched, by outcome.
     """
     now = now or _now()
     cutoff = now - timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS)
     outcome: dict[str, list[str]] = {"requeued": [], "lost": [], "timed_out": [],
                                      "resent": []}
     if not queue.broker_shares_database():
-        outcome["resent"] = _resend_stale_pending(now)
+        outcome["resent"] = jobs_resend_stale_pending(now)
 
     overdue = Job.objects.filter(status=JobStatus.PROCESSING,
                                  deadline_at__lt=now - timedelta(seconds=30))
@@ -399,28 +398,3 @@ def jobs_reap(*, now=None, dead_workers: Collection[str] = ()) -> dict[str, list
         if ids:
             log.warning("reaper: %s %s", key, ", ".join(ids))
     return outcome
-
-
-def _resend_stale_pending(now) -> list[str]:
-    # A job the reaper released (PROCESSING, no worker) waits for its message like a
-    # PENDING one: if the broker lost that message (a restart without persistence), the
-    # job would otherwise sit there until its deadline.
-    waiting = Q(status=JobStatus.PENDING) | Q(status=JobStatus.PROCESSING, worker="")
-    stale = Job.objects.filter(
-        waiting, updated_at__lt=now - timedelta(seconds=settings.JOB_PENDING_RESEND_SECONDS))
-    resent = []
-    for job_id, job_type in stale.values_list("pk", "type")[:1000]:
-        # Touching updated_at first means each job is resent at most once per period,
-        # and a second reaper racing this one resends nothing.
-        if stale.filter(pk=job_id).update(updated_at=now):
-            enqueue(job_id, job_type)
-            resent.append(str(job_id))
-    return resent
-
-
-def jobs_purge_expired(*, now=None) -> int:
-    """Delete jobs past retention, and idempotency records past their window."""
-    now = now or _now()
-    deleted, _ = Job.objects.expired(now).delete()
-    idempotency_records_purge(now)
-    return deleted

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobs import lifecycle, runner
+from jobs import housekeeping, lifecycle, runner
 from jobs.api.ratelimit import purge_counters
 from jobs.push import send
 
@@ -17,7 +17,7 @@ def reap_lost_jobs() -> dict:
 
 def purge_expired_jobs() -> int:
     purge_counters()
-    return lifecycle.jobs_purge_expired()
+    return housekeeping.jobs_purge_expired()
 
 
 def send_deliveries(ids: list[str]) -> int:

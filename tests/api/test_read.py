@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from jobs import lifecycle
+from jobs import housekeeping, lifecycle
 from jobs.models import JobStatus
 from tests.factories import JobFactory, api_key_with_raw
 
@@ -84,7 +84,7 @@ def test_other_organizations_job_is_404(api, other_org):
 def test_expired_job_is_404_on_both_dialects(api, org):
     job = JobFactory(organization=org, status=JobStatus.COMPLETED,
                      expires_at=timezone.now() - timedelta(seconds=1))
-    lifecycle.jobs_purge_expired()
+    housekeeping.jobs_purge_expired()
     assert api.get(f"/v1/ops/jobs/{job.pk}").status_code == 404
     assert api.get(f"/v1/async-jobs/{job.pk}").status_code == 404
 

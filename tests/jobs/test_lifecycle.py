@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from jobs import lifecycle
+from jobs import housekeeping, lifecycle
 from jobs.models import Job, JobStatus
 from tests.factories import JobFactory
 
@@ -324,7 +324,7 @@ def test_purge_deletes_only_expired_jobs(db):
     fresh = JobFactory(status=JobStatus.COMPLETED,
                        expires_at=timezone.now() + timedelta(days=1))
     running = JobFactory(status=JobStatus.PROCESSING)
-    assert lifecycle.jobs_purge_expired() == 1
+    assert housekeeping.jobs_purge_expired() == 1
     assert set(Job.objects.values_list("pk", flat=True)) == {fresh.pk, running.pk}
     assert not Job.objects.filter(pk=old.pk).exists()
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from jobs import lifecycle
+from jobs import housekeeping
 from jobs.artifacts import artifact_storage
 from jobs.models import Job, ScreenshotCapture
 from tests.operations.screenshot.conftest import page
@@ -65,7 +65,7 @@ def test_purge_deletes_the_file_with_its_job(client, shot_env, http_servers, cap
     result, capture = _capture(shot_env, http_servers, capture_job)
     assert artifact_storage().exists(capture.file)
     _expire(capture)
-    assert lifecycle.jobs_purge_expired() >= 1
+    assert housekeeping.jobs_purge_expired() >= 1
     assert not ScreenshotCapture.objects.filter(pk=capture.pk).exists()
     assert not artifact_storage().exists(capture.file)
     assert client.get(result["url"]).status_code == 404
