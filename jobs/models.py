@@ -1,8 +1,8 @@
 import hashlib
 import secrets
-import uuid
 from datetime import timedelta
 
+import uuid6
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -111,7 +111,9 @@ class JobQuerySet(models.QuerySet):
 class Job(models.Model):
     """One operation run. Only jobs.lifecycle writes ``status`` and the fields that move with it."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Time-ordered (UUIDv7): a new job's key lands at the right edge of the primary key's
+    # index, on a page already in memory, instead of on a random one of millions.
+    id = models.UUIDField(primary_key=True, default=uuid6.uuid7, editable=False)
     # No index of its own: the composite indexes below lead with it. Every index is one
     # more page written per submitted job.
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="jobs",

@@ -28,6 +28,16 @@ def test_submit_creates_pending_job(org, django_capture_on_commit_callbacks):
     assert job.expires_at is None and job.metadata == {}
 
 
+def test_submitted_ids_are_time_ordered(org, django_capture_on_commit_callbacks):
+    """UUIDv7: each new id sorts after the one before, so the primary key's index grows
+    at one end; the saved ids read back in the order they were submitted."""
+    jobs = [lifecycle.job_submit(organization=org, job_type="test_noop", params={"n": n})[0]
+            for n in range(20)]
+    assert {job.pk.version for job in jobs} == {7}
+    assert list(Job.objects.order_by("pk").values_list("pk", flat=True)) == [
+        job.pk for job in jobs]
+
+
 def test_pending_to_processing(db):
     job = JobFactory(params={"n": 7})
     claimed = claim(job)
