@@ -41,6 +41,21 @@ JOB_ID = {"name": "jobId", "in": "path", "required": True,
           "schema": {"type": "string", "format": "uuid"}}
 
 
+def job_links(job_id: str, *, cancel: bool = True) -> dict:
+    """OpenAPI links from an answer naming a job (``job_id``, a runtime expression such
+    as ``$response.body#/jobId``) to what a client does next: read it in either dialect,
+    follow its timeline, cancel it. Clients and fuzzers follow them: submit, read,
+    cancel."""
+    links = {
+        "GetJob": {"operationId": "get_job", "parameters": {"jobId": job_id}},
+        "GetAsyncJob": {"operationId": "get_async_job", "parameters": {"jobId": job_id}},
+        "GetJobEvents": {"operationId": "get_job_events", "parameters": {"jobId": job_id}},
+    }
+    if cancel:
+        links["CancelJob"] = {"operationId": "cancel_job", "parameters": {"jobId": job_id}}
+    return links
+
+
 def _submit_operations():
     for spec in specs():
         request = _named_model(spec.type, "Request", spec.params)
@@ -91,7 +106,8 @@ def build_document() -> dict:
                             "schema": {"type": "string"}}],
             "requestBody": {"required": True,
                             "content": {"application/json": {"schema": body[model]}}},
-            "responses": {"202": _json(schemas.SubmitResponse, "Job accepted"),
+            "responses": {"202": {**_json(schemas.SubmitResponse, "Job accepted"),
+                                  "links": job_links("$response.body#/jobId")},
                           **_errors("400", "401", "409", "413", "415", "429", "503")},
             "callbacks": {"jobEnded": CALLBACK},
         }}
@@ -102,7 +118,8 @@ def build_document() -> dict:
                        "job answers at once). Waiting requests are bounded per server "
                        "process: past the bound the answer is 429 with Retry-After.",
         "parameters": [JOB_ID, WAIT],
-        "responses": {"200": _json(schemas.Job, "The job"),
+        "responses": {"200": {**_json(schemas.Job, "The job"),
+                              "links": job_links("$response.body#/id")},
                       **_errors("400", "401", "404", "429")}}}
     paths["/v1/ops/jobs/{jobId}/stream"] = {"get": {
         "operationId": "stream_job", "summary": "Follow a job as server-sent events",
@@ -124,12 +141,14 @@ def build_document() -> dict:
                 {"type": "integer", "minimum": 1, "maximum": 100, "default": 50})},
             {"name": "offset", "in": "query", "schema": _or_empty(
                 {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0})}],
-        "responses": {"200": _json(schemas.JobList, "A page of jobs"),
+        "responses": {"200": {**_json(schemas.JobList, "A page of jobs"),
+                              "links": job_links("$response.body#/jobs/0/jobId")},
                       **_errors("400", "401", "429")}}}
     paths["/v1/ops/jobs/{jobId}/cancel"] = {"post": {
         "operationId": "cancel_job", "summary": "Cancel a job", "tags": ["jobs"],
         "parameters": [JOB_ID],
-        "responses": {"200": _json(schemas.Job, "The cancelled job"),
+        "responses": {"200": {**_json(schemas.Job, "The cancelled job"),
+                              "links": job_links("$response.body#/id", cancel=False)},
                       **_errors("401", "404", "409", "429")}}}
     paths["/v1/ops/jobs/{jobId}/events"] = {"get": {
         "operationId": "get_job_events", "summary": "A job's timeline", "tags": ["jobs"],
@@ -180,6 +199,10 @@ def _own_path(own, body: dict) -> dict:
     errors = {code: {"description": text or ERRORS[code],
                      "content": {"application/json": {"schema": _ref(schemas.ErrorEnvelope)}}}
               for code, text in own.errors.items()}
+    if own.answer is schemas.SubmitResponse:
+        success["links"] = job_links("$response.body#/jobId")
+    if own.links:
+        success["links"] = {**success.get("links", {}), **own.links}
     operation = {"operationId": own.operation_id, "summary": own.summary,
                  "tags": ["operations"], "parameters": list(own.parameters),
                  "responses": {own.status: success, **errors}}

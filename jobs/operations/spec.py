@@ -35,6 +35,8 @@ class ApiPath:
     errors: Mapping[str, str] = field(default_factory=dict)
     media: Mapping[str, Any] = field(default_factory=dict)
     public: bool = False        # no API key needed
+    # OpenAPI links from the success answer to other operations, by name.
+    links: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

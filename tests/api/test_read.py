@@ -226,6 +226,43 @@ def test_openapi_document(client, db):
     assert {"Job", "JobList", "AsyncJob", "ErrorEnvelope", "SubmitResponse"} <= set(schemas)
 
 
+def test_openapi_links_lead_from_a_job_or_schedule_to_its_next_operations(client, db):
+    """Every link names an operation of the document and one of its path parameters, and
+    takes the value from a field the answer's schema has; each submit links to reading
+    and cancelling its job."""
+    doc = client.get("/v1/openapi.json").json()
+    operations = {op["operationId"]: op for item in doc["paths"].values()
+                  for op in item.values()}
+
+    def resolve(schema):
+        while "$ref" in schema:
+            schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        return schema
+
+    checked = set()
+    for item in doc["paths"].values():
+        for op in item.values():
+            for response in op["responses"].values():
+                for link in response.get("links", {}).values():
+                    target = operations[link["operationId"]]
+                    path_params = {p["name"] for p in target["parameters"] if p["in"] == "path"}
+                    for name, expression in link["parameters"].items():
+                        assert name in path_params
+                        prefix = "$response.body#/"
+                        assert expression.startswith(prefix)
+                        schema = resolve(response["content"]["application/json"]["schema"])
+                        for segment in expression[len(prefix):].split("/"):
+                            schema = resolve(schema["items"] if segment.isdigit()
+                                             else schema["properties"][segment])
+                        assert schema.get("type") == "string"
+                    checked.add((op["operationId"], link["operationId"]))
+    submits = [op_id for op_id in operations if op_id.startswith("submit_")]
+    assert submits
+    for op_id in [*submits, "create_screenshot_schedule"]:
+        assert {(op_id, "get_job"), (op_id, "cancel_job")} <= checked
+    assert ("list_screenshot_schedules", "delete_screenshot_schedule") in checked
+
+
 @pytest.mark.parametrize("query", ["limit=5&limit=7", "offset=1155975561649321908541325312",
                                    "status=PENDING&status=FAILED"])
 def test_list_refuses_repeated_and_oversized_parameters(api, query):

@@ -123,6 +123,15 @@ def _path_id(name: str) -> dict[str, Any]:
 
 NO_SCHEDULE = {"404": "No schedule with this id in this organization"}
 
+
+def _schedule_links(schedule_id: str, *, read: bool) -> dict[str, Any]:
+    """OpenAPI links from an answer naming a schedule to what is done with it next."""
+    targets = {"GetSchedule": "get_screenshot_schedule"} if read else {}
+    targets |= {"ClearScheduleHistory": "clear_screenshot_history",
+                "DeleteSchedule": "delete_screenshot_schedule"}
+    return {name: {"operationId": operation, "parameters": {"scheduleId": schedule_id}}
+            for name, operation in targets.items()}
+
 API_PATHS = (
     ApiPath("ops/screenshots/schedule", "post", "create_screenshot_schedule",
             "Create a recurring capture and start its first run", status="202",
@@ -132,11 +141,13 @@ API_PATHS = (
                     "415": "", "429": "", "503": ""}),
     ApiPath("ops/screenshots/schedules", "get", "list_screenshot_schedules",
             "This organization's schedules", answer=ScreenshotScheduleList,
-            errors={"401": "", "429": "", "503": ""}),
+            errors={"401": "", "429": "", "503": ""},
+            links=_schedule_links("$response.body#/schedules/0/id", read=True)),
     ApiPath("ops/screenshots/schedules/{scheduleId}", "get", "get_screenshot_schedule",
             "One schedule", answer=ScreenshotSchedule,
             parameters=(_path_id("scheduleId"),),
-            errors={"401": "", **NO_SCHEDULE, "429": "", "503": ""}),
+            errors={"401": "", **NO_SCHEDULE, "429": "", "503": ""},
+            links=_schedule_links("$response.body#/id", read=False)),
     ApiPath("ops/screenshots/schedules/{scheduleId}", "delete", "delete_screenshot_schedule",
             "Delete a schedule (its captures stay until their jobs expire)",
             answer=ScreenshotScheduleDeleted, parameters=(_path_id("scheduleId"),),
