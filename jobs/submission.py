@@ -28,7 +28,10 @@ def params_validate(job_type: str, data: dict[str, Any]) -> tuple[OperationSpec,
     """Validate a body for ``job_type``, including the target policy on literal addresses."""
     operation = get_operation(job_type)
     try:
-        params = operation.params.model_validate(data)
+        # Strict: each value must already have its documented JSON type (2, not "2" or
+        # 2.0; true, not 1), as the OpenAPI document promises. Validators that take
+        # another shape on purpose (a comma-separated list) still run first.
+        params = operation.params.model_validate(data, strict=True)
     except ValidationError as exc:
         raise SubmissionInvalid(validation_details(exc)) from None
     _refuse_literal_targets(operation, params)

@@ -105,7 +105,8 @@ def build_document() -> dict:
             "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                             "schema": {"type": "string"}}],
             "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": body[model]}}},
+                            "content": {"application/json": _with_example(
+                                {"schema": body[model]}, spec.example)}},
             "responses": {"202": {**_json(schemas.SubmitResponse, "Job accepted"),
                                   "links": job_links("$response.body#/jobId")},
                           **_errors("400", "401", "409", "413", "415", "429", "503")},
@@ -208,10 +209,14 @@ def _own_path(own, body: dict) -> dict:
                  "responses": {own.status: success, **errors}}
     if own.request is not None:
         operation["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": body[own.request]}}}
+            "application/json": _with_example({"schema": body[own.request]}, own.example)}}
     if own.public:
         operation["security"] = []
     return operation
+
+
+def _with_example(media: dict, example) -> dict:
+    return media if example is None else {**media, "example": dict(example)}
 
 
 WAIT = {"name": "wait", "in": "query", "required": False,
@@ -243,9 +248,10 @@ def _document_callback(schemas_: dict, request_refs: list[dict]) -> None:
         schema = schemas_.get(ref["$ref"].rsplit("/", 1)[-1])
         if schema is not None:
             schema.setdefault("properties", {})["callbackUrl"] = {
-                "type": "string", "format": "uri", "maxLength": 2000,
+                "anyOf": [{"type": "string", "format": "uri", "maxLength": 2000},
+                          {"type": "null"}],
                 "description": "Told with a signed POST when the job ends (our addition); "
-                               "obeys the target policy like any target."}
+                               "obeys the target policy like any target. Null: none."}
 
 
 def _document_results(schemas_: dict, result_refs: list[dict]) -> None:

@@ -37,6 +37,7 @@ class ApiPath:
     public: bool = False        # no API key needed
     # OpenAPI links from the success answer to other operations, by name.
     links: Mapping[str, Any] = field(default_factory=dict)
+    example: Mapping[str, Any] | None = None   # a request body the endpoint accepts
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,6 @@ class OperationSpec:
     api_paths: tuple[ApiPath, ...] = ()      # those of api_urls the document shows
     web_urls: Callable[[], list] | None = None
     periodic: tuple[Periodic, ...] = ()
+    # A submit body the API accepts, shown in the OpenAPI document (and sent by the
+    # fuzzer's examples phase, so its later phases have real jobs to follow).
+    example: Mapping[str, Any] | None = None

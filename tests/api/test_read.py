@@ -263,6 +263,33 @@ def test_openapi_links_lead_from_a_job_or_schedule_to_its_next_operations(client
     assert ("list_screenshot_schedules", "delete_screenshot_schedule") in checked
 
 
+def _documented_examples():
+    from jobs.api.openapi import build_document
+
+    for path, item in build_document()["paths"].items():
+        for method, op in item.items():
+            media = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            if "example" in media:
+                yield pytest.param(path, method, media["example"], id=op["operationId"])
+
+
+@pytest.mark.parametrize(("path", "method", "example"), list(_documented_examples()))
+def test_every_documented_request_example_is_accepted(api, path, method, example):
+    """The document's example bodies are real requests: each is accepted as it stands."""
+    response = getattr(api, method)(path, example, content_type="application/json")
+    assert response.status_code in (200, 202), response.content
+
+
+def test_every_operation_with_a_body_shows_an_example(client, db):
+    doc = client.get("/v1/openapi.json").json()
+    bodies = [op for item in doc["paths"].values() for op in item.values()
+              # The suite's own job types (test_*) are not the product's.
+              if "requestBody" in op and not op["operationId"].startswith("submit_test_")]
+    assert len(bodies) >= 8
+    for op in bodies:
+        assert "example" in op["requestBody"]["content"]["application/json"], op["operationId"]
+
+
 @pytest.mark.parametrize("query", ["limit=5&limit=7", "offset=1155975561649321908541325312",
                                    "status=PENDING&status=FAILED"])
 def test_list_refuses_repeated_and_oversized_parameters(api, query):

@@ -79,6 +79,30 @@ def test_validation_error_envelope_and_no_job(api):
     assert not Job.objects.exists()
 
 
+@pytest.mark.parametrize(("body", "field"), [
+    ({"seconds": "1"}, "seconds"), ({"seconds": True}, "seconds"),
+    ({"steps": "2"}, "steps"), ({"steps": 2.0}, "steps"), ({"steps": False}, "steps"),
+    ({"target": 5}, "target"),
+])
+def test_values_must_have_their_documented_json_types(api, body, field):
+    """2, not "2", 2.0 or false, as the OpenAPI document says; a number where a decimal
+    is documented is fine."""
+    response = post(api, body=body)
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "validation_error"
+    assert set(response.json()["details"]) == {field}
+    assert not Job.objects.exists()
+    assert post(api, body={"seconds": 1, "steps": 2}).status_code == 202
+
+
+def test_a_null_callback_url_means_no_callback(api):
+    from jobs.models import JobCallback
+
+    response = post(api, body={"seconds": 0, "callbackUrl": None})
+    assert response.status_code == 202
+    assert Job.objects.count() == 1 and not JobCallback.objects.exists()
+
+
 @pytest.mark.parametrize("raw,content_type,status", [
     ("{not json", "application/json", 400),
     ("[1, 2]", "application/json", 400),

@@ -14,6 +14,8 @@ SPEC = OperationSpec(
     run=operation.run,
     timeout=operation.TIMEOUT,
     routes=(Route("ops/enrichment/bulk", "bulk"),),
+    example={"indicators": ["example.com", "8.8.8.8", "hxxps://example[.]net/login"],
+             "include": ["dns", "whois"]},
     target=operation.target,
     presenter=Presenter(template="operations/bulk_enrichment/result.html",
                         context=web.result_context, summary=web.result_summary,

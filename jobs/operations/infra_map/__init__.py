@@ -14,6 +14,7 @@ SPEC = OperationSpec(
     run=operation.run,
     timeout=operation.TIMEOUT,
     routes=(Route("ops/scans/map", "scans"),),
+    example={"startPoint": "example.com", "depth": 2},
     target=operation.target,
     literal_targets=operation.literal_targets,
     presenter=Presenter(template="operations/infra_map/result.html",

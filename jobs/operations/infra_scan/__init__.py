@@ -14,6 +14,7 @@ SPEC = OperationSpec(
     run=scan.run,
     timeout=scan.TIMEOUT,
     routes=(Route("ops/scans/infrastructure", "scans"), Route("ops/scan", "scans")),
+    example={"domain": "example.com", "type": "dns"},
     target=scan.target,
     literal_targets=scan.literal_targets,
     presenter=Presenter(template="operations/infra_scan/result.html",

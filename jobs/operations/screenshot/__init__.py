@@ -14,6 +14,7 @@ SPEC = OperationSpec(
     run=operation.run,
     timeout=operation.TIMEOUT,
     routes=(Route("ops/screenshots/capture", "screenshots"),),
+    example={"url": "https://example.com/", "options": {"fullPage": True}},
     target=operation.target,
     literal_targets=operation.literal_targets,
     presenter=Presenter(template="operations/screenshot/result.html",

@@ -137,6 +137,8 @@ API_PATHS = (
             "Create a recurring capture and start its first run", status="202",
             answer=SubmitResponse, answer_description="The first capture's job",
             request=ScreenshotScheduleRequest,
+            example={"url": "https://example.com/",
+                     "schedule": {"frequency": "daily", "retentionCount": 10}},
             errors={"400": "", "401": "", "409": "No room for another schedule", "413": "",
                     "415": "", "429": "", "503": ""}),
     ApiPath("ops/screenshots/schedules", "get", "list_screenshot_schedules",

@@ -91,7 +91,7 @@ def _validated(data: dict) -> Params:
     from jobs.clients import target_policy
 
     try:
-        params = Params.model_validate(data)
+        params = Params.model_validate(data, strict=True)   # as a submit's (submission.py)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "body"

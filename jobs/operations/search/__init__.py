@@ -13,6 +13,7 @@ SPEC = OperationSpec(
     run=operation.run,
     timeout=operation.TIMEOUT,
     routes=(Route("ops/enrichment/search", "scans"),),
+    example={"query": 'registrantCompany:"Example Inc" nameServer:ns1.*'},
     target=operation.target,
     presenter=Presenter(template="operations/search/result.html",
                         context=web.result_context, summary=web.result_summary,

@@ -13,6 +13,8 @@ SPEC = OperationSpec(
     run=operation.run,
     timeout=operation.TIMEOUT,
     routes=(Route("ops/enrichment/similar-domains", "scans"),),
+    example={"domain": "example.com", "techniques": ["typosquatting", "homoglyph"],
+             "limit": 100},
     target=operation.target,
     presenter=Presenter(template="operations/similar_domains/result.html",
                         context=web.result_context, summary=web.result_summary,
