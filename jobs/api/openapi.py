@@ -142,8 +142,8 @@ def build_document() -> dict:
                 {"type": "integer", "minimum": 1, "maximum": 100, "default": 50})},
             {"name": "offset", "in": "query", "schema": _or_empty(
                 {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0})}],
-        "responses": {"200": {**_json(schemas.JobList, "A page of jobs"),
-                              "links": job_links("$response.body#/jobs/0/jobId")},
+        # No links: a page may be empty, and a link to its first job then leads nowhere.
+        "responses": {"200": _json(schemas.JobList, "A page of jobs"),
                       **_errors("400", "401", "429")}}}
     paths["/v1/ops/jobs/{jobId}/cancel"] = {"post": {
         "operationId": "cancel_job", "summary": "Cancel a job", "tags": ["jobs"],

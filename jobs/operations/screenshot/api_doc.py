@@ -144,6 +144,8 @@ API_PATHS = (
     ApiPath("ops/screenshots/schedules", "get", "list_screenshot_schedules",
             "This organization's schedules", answer=ScreenshotScheduleList,
             errors={"401": "", "429": "", "503": ""},
+            # Its first schedule: creating one answers with the first capture's job, so
+            # the list is the one answer that names schedules.
             links=_schedule_links("$response.body#/schedules/0/id", read=True)),
     ApiPath("ops/screenshots/schedules/{scheduleId}", "get", "get_screenshot_schedule",
             "One schedule", answer=ScreenshotSchedule,
