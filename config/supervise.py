@@ -4,7 +4,9 @@
 
 A service manager or container runtime signals only the main process: ``TERM``,
 ``INT`` and ``HUP`` received here are passed on to every command, and this process
-exits once all of them have. Any command still running ``--grace`` seconds after the
+exits once all of them have. ``INT`` (a Ctrl-C) goes on as ``TERM``, the stop every
+command takes gracefully: gunicorn's master with uvicorn workers takes ``INT`` as a
+quick shutdown and never finishes it. Any command still running ``--grace`` seconds after the
 first signal is killed together with its children. Once one command has ended, the
 others get TERM (even after a HUP, which a web server may take as "reload"); one that
 ends by itself makes this process exit with its status, so whatever watches it restarts
@@ -71,9 +73,10 @@ class Supervisor:
         if self.stop_deadline is None:
             self.stop_deadline = time.monotonic() + self.grace
             say(f"{signal.Signals(signum).name}: stopping (up to {self.grace:.0f} s)")
+        sent = signal.SIGTERM if signum == signal.SIGINT else signum
         for child in self.children.values():
             if child.poll() is None:
-                child.send_signal(signum)
+                child.send_signal(sent)
 
     def kill_all(self) -> None:
         for name, child in self.children.items():

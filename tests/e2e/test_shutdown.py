@@ -188,13 +188,24 @@ def test_a_busy_worker_silent_between_steps_keeps_its_job(http, live_service):
 # --- bin/start's supervisor around the real web server and worker -------------------
 
 
+WSGI_WEB = "-m gunicorn config.wsgi -b 127.0.0.1:{port} -w 2 --threads 2 --graceful-timeout 5"
+# As bin/start serves it, gunicorn's default graceful timeout (30 s) included: a stop
+# that waited it out would outlast the supervisor's grace below and be killed.
+ASGI_WEB = ("-m gunicorn config.asgi -k uvicorn_worker.UvicornWorker -b 127.0.0.1:{port} "
+            "-w 2 --keep-alive 20")
+
+
 @pytest.mark.live_env(JOB_STOP_GRACE_SECONDS="3")
-def test_one_term_to_the_supervisor_stops_web_and_worker(live_service, tmp_path):
+@pytest.mark.parametrize(("signum", "web_command"), [
+    (signal.SIGTERM, WSGI_WEB),
+    (signal.SIGINT, ASGI_WEB),   # a Ctrl-C to bin/start
+], ids=["term-wsgi", "int-asgi"])
+def test_one_signal_to_the_supervisor_stops_web_and_worker(live_service, tmp_path, signum,
+                                                            web_command):
     live_service.kill_worker()
     live_service.stop()  # this test runs its own pair, under the supervisor
     env, port = live_service.env, live_service.port
-    web = (f"{sys.executable} -m gunicorn config.wsgi -b 127.0.0.1:{port} -w 2 "
-           "--threads 2 --graceful-timeout 5")
+    web = f"{sys.executable} {web_command.format(port=port)}"
     log = open(tmp_path / "supervise.log", "wb")  # noqa: SIM115 - closed below
     supervisor = subprocess.Popen(
         [sys.executable, "-m", "config.supervise", "--grace", "20", f"web={web}",
@@ -207,10 +218,13 @@ def test_one_term_to_the_supervisor_stops_web_and_worker(live_service, tmp_path)
             wait_until(lambda: _healthy(http), what="the web server")
             job_id = submit(http, "test/sleep", STEPPING)
             wait_for(http, job_id, {"PROCESSING"})
-        supervisor.send_signal(signal.SIGTERM)  # the main pid, not its group
+        supervisor.send_signal(signum)  # the main pid, not its group
         assert supervisor.wait(timeout=30) == 0
         assert job(job_id).status == JobStatus.PENDING and job(job_id).attempts == 0
         assert processes_with(env["Q_CLUSTER_NAME"]) == []
+        log.flush()
+        # Each stopped by itself: none had to be killed when the grace ran out.
+        assert b"killed" not in (tmp_path / "supervise.log").read_bytes()
     finally:
         if supervisor.poll() is None:
             os.killpg(supervisor.pid, signal.SIGKILL)
