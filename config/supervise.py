@@ -6,8 +6,9 @@ A service manager or container runtime signals only the main process: ``TERM``,
 ``INT`` and ``HUP`` received here are passed on to every command, and this process
 exits once all of them have. ``INT`` (a Ctrl-C) goes on as ``TERM``, the stop every
 command takes gracefully: gunicorn's master with uvicorn workers takes ``INT`` as a
-quick shutdown and never finishes it. Any command still running ``--grace`` seconds after the
-first signal is killed together with its children. Once one command has ended, the
+quick shutdown that still waits out its whole graceful timeout (30 s by default). Any
+command still running ``--grace`` seconds after the first signal is killed together
+with its children. Once one command has ended, the
 others get TERM (even after a HUP, which a web server may take as "reload"); one that
 ends by itself makes this process exit with its status, so whatever watches it restarts
 the service.
