@@ -23,6 +23,8 @@ class Caller:
     key_id: int
     organization_id: int
     name: str
+    # The count of the rate bucket asked for at sign-in (``caller_for_key``), if any.
+    rate_used: int | None = None
 
     @property
     def organization(self) -> Organization:
@@ -39,9 +41,14 @@ def presented_key(request) -> str | None:
     return request.META.get("HTTP_X_API_KEY", "").strip() or None
 
 
-def caller_for_key(raw_key: str) -> Caller | None:
-    row = records.active_key(hash_key(raw_key))
-    return None if row is None else _caller(row)
+def caller_for_key(raw_key: str, *, bucket_suffix: str | None = None) -> Caller | None:
+    """The key's caller, or None. With ``bucket_suffix`` (``ratelimit.bucket_suffix``) the
+    same query reads where the key stands in that rate bucket (``Caller.rate_used``)."""
+    if bucket_suffix is None:
+        row = records.active_key(hash_key(raw_key))
+        return None if row is None else _caller(row)
+    row = records.active_key_and_count(hash_key(raw_key), bucket_suffix)
+    return None if row is None else _caller(row, rate_used=row[4])
 
 
 def caller_and_job(raw_key: str, job_id: uuid.UUID | None):
@@ -53,9 +60,9 @@ def caller_and_job(raw_key: str, job_id: uuid.UUID | None):
     return _caller(key_row), job
 
 
-def _caller(row) -> Caller:
+def _caller(row, *, rate_used: int | None = None) -> Caller:
     touch_key(row[0], row[3])
-    return Caller(key_id=row[0], organization_id=row[1], name=row[2])
+    return Caller(key_id=row[0], organization_id=row[1], name=row[2], rate_used=rate_used)
 
 
 def touch_key(key_id: int, last_used_at: datetime | None, *, now=None) -> None:
@@ -75,15 +82,21 @@ def required_key(request, *, status_if_missing: int = 401) -> str:
     return raw
 
 
+def request_caller(request, *, bucket_suffix: str | None = None) -> Caller:
+    """Sets and returns ``request.caller``; a missing or unknown key is 401."""
+    caller = caller_for_key(required_key(request), bucket_suffix=bucket_suffix)
+    if caller is None:
+        raise ApiError(401, INVALID_KEY)
+    request.caller = caller
+    return caller
+
+
 def require_api_key(view):
     """Sets ``request.caller``; a missing or unknown key is 401."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        caller = caller_for_key(required_key(request))
-        if caller is None:
-            raise ApiError(401, INVALID_KEY)
-        request.caller = caller
+        request_caller(request)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -61,7 +61,7 @@ class RateCharge:
 
     ``count()`` counts it on its own. A submit on SQLite without Redis hands it to
     ``lifecycle.job_submit`` instead, whose one statement counts it with the job (see
-    ``in_statement``) and then calls ``settle()`` with the count.
+    ``in_statement``) and then calls ``counted()``.
     """
 
     key_id: int
@@ -70,6 +70,8 @@ class RateCharge:
     window: int
     window_start: int
     request: Any = None
+    # The bucket's count when the key was read (``bucket_suffix``), if it was.
+    used_before: int | None = None
 
     @property
     def bucket(self) -> str:
@@ -88,7 +90,12 @@ class RateCharge:
         return self.settle(_incr(self.bucket, self.window_start + self.window))
 
     def counted(self) -> RateState:
-        """Settle after a statement counted this request (and was not refused)."""
+        """Settle after a statement counted this request (and was not refused): as the
+        request after the count read with the key, when it was, which saves reading it
+        again. Requests that other processes counted in between show in the next
+        answer's headers; the limit itself is enforced by the statement."""
+        if self.used_before is not None:
+            return self.settle(self.used_before + 1)
         return self.settle(_peek(self.bucket))
 
     def settle(self, used: int) -> RateState:
@@ -111,14 +118,28 @@ class RateCharge:
         self.settle(self.limit + 1)
 
 
-def rate_charge(key_id: int, category: str, request=None) -> RateCharge | None:
-    """This request's charge in ``category``; None when the category has no limit."""
+def rate_charge(key_id: int, category: str, request=None, *, now: float | None = None,
+                used_before: int | None = None) -> RateCharge | None:
+    """This request's charge in ``category`` at ``now`` (epoch seconds); None when the
+    category has no limit. ``used_before``: the bucket's count read with the key."""
     limit = _limit_of(category)
     if limit is None:
         return None
     count, window = limit
-    return RateCharge(key_id, category, count, window, int(time.time() // window) * window,
-                      request)
+    window_start = int((time.time() if now is None else now) // window) * window
+    return RateCharge(key_id, category, count, window, window_start, request, used_before)
+
+
+def bucket_suffix(category: str, now: float) -> str | None:
+    """What follows the key's id in the name of the bucket that ``rate_charge(...,
+    now=now)`` counts in, for reading it with the key (``auth.caller_for_key``). Only
+    where a submit counts in its own statement and would read the count back after it
+    (SQLite, no Redis); None elsewhere, and for a category without a limit."""
+    limit = _limit_of(category)
+    if limit is None or settings.REDIS_URL or connection.vendor != "sqlite":
+        return None
+    window = limit[1]
+    return f":{category}:{int(now // window) * window}"
 
 
 def check_rate(key_id: int, category: str, request=None) -> RateState | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -10,11 +11,17 @@ from django.views.decorators.csrf import csrf_exempt
 
 from jobs import lifecycle
 from jobs.api import deepidv, formats, push, whisper
-from jobs.api.auth import INVALID_KEY, caller_and_job, require_api_key, required_key
+from jobs.api.auth import (
+    INVALID_KEY,
+    caller_and_job,
+    request_caller,
+    require_api_key,
+    required_key,
+)
 from jobs.api.decorators import allow_methods
 from jobs.api.errors import ApiError
 from jobs.api.inputs import list_query, read_json_object
-from jobs.api.ratelimit import check_rate, rate_charge, rate_states
+from jobs.api.ratelimit import bucket_suffix, check_rate, rate_charge, rate_states
 from jobs.models import TERMINAL_STATES, Job
 from jobs.submission import SubmissionInvalid, job_start
 
@@ -41,16 +48,18 @@ def submit_view(job_type: str, category: str):
     """The POST view for one operation endpoint."""
 
     @allow_methods("POST")
-    @require_api_key
     def submit(request):
-        caller = request.caller
+        # The key and where it stands in this category's rate bucket, in one query.
+        now = time.time()
+        caller = request_caller(request, bucket_suffix=bucket_suffix(category, now))
         try:
             job, _created = job_start(
                 organization=caller.organization, job_type=job_type,
                 data=read_json_object(request), api_key_id=caller.key_id,
                 username=caller.name, source="api",
                 idempotency_key=request.META.get("HTTP_IDEMPOTENCY_KEY") or None,
-                charge=rate_charge(caller.key_id, category, request),
+                charge=rate_charge(caller.key_id, category, request, now=now,
+                                   used_before=caller.rate_used),
             )
         except SubmissionInvalid as exc:
             raise ApiError(400, exc.message, error=exc.error, details=exc.details) from None

@@ -4,6 +4,7 @@ import uuid
 import pytest
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_q.models import OrmQ
 
 from jobs import records
@@ -224,7 +225,7 @@ def test_on_sqlite_a_submit_writes_its_count_job_and_queue_row_in_one_statement(
         response = post(api)
     assert response.status_code == 202 and response["X-RateLimit-Remaining"] == "3"
     statements = [q["sql"].lstrip().split()[0].upper() for q in queries.captured_queries]
-    assert statements == ["SELECT", "INSERT", "SELECT"]   # key; the writes; the count
+    assert statements == ["SELECT", "INSERT"]   # the key and its count; the writes
     assert "INSERT INTO jobs_submission" in queries.captured_queries[1]["sql"]
     job_id = uuid.UUID(response.json()["jobId"])
     assert Job.objects.filter(pk=job_id, status=JobStatus.PENDING).exists()
@@ -232,6 +233,23 @@ def test_on_sqlite_a_submit_writes_its_count_job_and_queue_row_in_one_statement(
         "payload", flat=True)
     assert OrmQ.objects.count() == Job.objects.count() == 2
     assert _counter(f"{key[0].pk}:scans:") == [2]
+
+
+@sqlite_only
+def test_on_sqlite_the_rate_headers_count_from_what_was_read_with_the_key(
+        api, key, settings):
+    # Requests that others counted in this window before this one was read show in its
+    # headers: the count comes from the key's own bucket, read with the key.
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "scans": (5, 60)}
+    assert post(api)["X-RateLimit-Remaining"] == "4"
+    RateCounter.objects.filter(bucket__startswith=f"{key[0].pk}:scans:").update(count=3)
+    other = RateCounter.objects.create(bucket=f"{key[0].pk}:reads:1", count=50,
+                                       expires_at=timezone.now())
+    response = post(api)
+    assert response.status_code == 202 and response["X-RateLimit-Remaining"] == "1"
+    assert _counter(f"{key[0].pk}:scans:") == [4]
+    other.refresh_from_db()
+    assert other.count == 50
 
 
 @sqlite_only
