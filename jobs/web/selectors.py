@@ -26,8 +26,12 @@ def job_get(*, organization, job_id) -> Job:
 
 
 def job_status_counts(*, organization) -> dict[str, int]:
-    rows = (Job.objects.for_org(organization).order_by().values("status")
-            .annotate(n=Count("pk")))
+    # One count per state, in one query: each reads only its own part of the status
+    # index (status, organization, ...), without touching the table.
+    jobs = Job.objects.for_org(organization).order_by()
+    first, *rest = (jobs.filter(status=status).values("status").annotate(n=Count("*"))
+                    for status in JobStatus.values)
+    rows = first.union(*rest, all=True)
     counts = dict.fromkeys(JobStatus.values, 0)
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
