@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import OperationalError, connection
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_q.models import OrmQ
 
@@ -158,6 +159,10 @@ def job_new(*, organization, user=None, **values) -> Job:
     positional constructor, which costs a fraction of keyword construction with its
     relation lookups. The relations read back as given, without a query."""
     values.update(organization_id=organization.pk, user_id=getattr(user, "pk", None))
+    if "created_at" not in values:
+        # One instant for both, rather than two reads of the clock a moment apart.
+        values["created_at"] = values.get("updated_at") or timezone.now()
+    values.setdefault("updated_at", values["created_at"])
     fields = Job._meta.concrete_fields
     args = [values.pop(f.attname) if f.attname in values else f.get_default() for f in fields]
     if values:
@@ -182,12 +187,14 @@ def _insert_sql() -> str:
 def job_insert_statement(job: Job) -> tuple[str, list]:
     """The INSERT of a new job, its parameters ready for the database: worked out before
     a transaction, so the write lock is held only while the statement runs."""
+    created = db_datetime(job.created_at)
     values = [
         db_uuid(job.id), job.organization_id, job.type, job.status, job.target,
         json.dumps(job.params), json.dumps(job.metadata), job.progress_current,
         job.progress_total, job.progress_message, job.error_code, job.error_message,
-        job.error_details, job.api_key_id, job.user_id, job.username,
-        db_datetime(job.created_at), db_datetime(job.updated_at), job.worker, job.attempts,
+        job.error_details, job.api_key_id, job.user_id, job.username, created,
+        created if job.updated_at == job.created_at else db_datetime(job.updated_at),
+        job.worker, job.attempts,
     ]
     return _insert_sql(), values
 
@@ -201,9 +208,12 @@ SUBMISSION_VIEW = "jobs_submission"
 RATE_REFUSED = "rate limit reached"   # the trigger's RAISE(ABORT) message
 _SUBMISSION_EXTRA = ("queue_key", "queue_payload", "queue_lock", "rate_bucket",
                      "rate_expires", "rate_limit")
+# Values in the view's own column order, without naming them: the statement is sent on
+# every submit, and Django rewrites its placeholders with a regular expression that reads
+# it whole (SQLite's DB-API speaks ``?``).
 SUBMISSION_SQL = (
-    f"INSERT INTO {SUBMISSION_VIEW} ({', '.join(_INSERT_COLUMNS + _SUBMISSION_EXTRA)})"
-    f" VALUES ({', '.join(['%s'] * (len(_INSERT_COLUMNS) + len(_SUBMISSION_EXTRA)))})"
+    f"INSERT INTO {SUBMISSION_VIEW}"
+    f" VALUES ({','.join(['%s'] * (len(_INSERT_COLUMNS) + len(_SUBMISSION_EXTRA)))})"
 )
 SUBMISSION_DDL = (
     f"CREATE TEMP VIEW IF NOT EXISTS {SUBMISSION_VIEW} AS SELECT "
