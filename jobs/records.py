@@ -98,11 +98,13 @@ def job_record(values) -> JobRecord:
 
 
 _KEY_SELECT = f"SELECT k.id, k.organization_id, k.name, k.last_used_at FROM {KEY_TABLE} k"
-# The same, and the count of the key's rate bucket ``<key id><suffix>``.
-_KEY_AND_COUNT_SELECT = (
+# The same, and the count of the key's rate bucket ``<key id><suffix>``. Named
+# parameters: Django fills them in with one ``%`` over a dict, where for ``%s`` it runs
+# a regular expression over the whole statement, on every submit.
+_KEY_AND_COUNT = (
     "SELECT k.id, k.organization_id, k.name, k.last_used_at,"
-    f" (SELECT r.count FROM {RATE_TABLE} r WHERE r.bucket = CAST(k.id AS TEXT) || %s)"
-    f" FROM {KEY_TABLE} k"
+    f" (SELECT r.count FROM {RATE_TABLE} r WHERE r.bucket = CAST(k.id AS TEXT) || %(suffix)s)"
+    f" FROM {KEY_TABLE} k WHERE k.hashed_key = %(key)s AND k.revoked_at IS NULL"
 )
 _ACTIVE_KEY = "k.hashed_key = %s AND k.revoked_at IS NULL"
 _KEY_AND_JOB = (
@@ -125,8 +127,7 @@ def active_key_and_count(hashed_key: str, bucket_suffix: str) -> tuple | None:
     """``active_key``'s row and, last, the count of the key's rate bucket named
     ``<key id><bucket_suffix>`` (0 before its first request), in one indexed query."""
     with connection.cursor() as cursor:
-        cursor.execute(f"{_KEY_AND_COUNT_SELECT} WHERE {_ACTIVE_KEY}",
-                       [bucket_suffix, hashed_key])
+        cursor.execute(_KEY_AND_COUNT, {"suffix": bucket_suffix, "key": hashed_key})
         row = cursor.fetchone()
     return None if row is None else (*row[:3], _datetime(row[3]), row[4] or 0)
 
@@ -224,10 +225,11 @@ SUBMISSION_DDL = (
     BEGIN
         INSERT INTO {RATE_TABLE} (bucket, count, expires_at)
             SELECT NEW.rate_bucket, 1, NEW.rate_expires WHERE NEW.rate_bucket IS NOT NULL
-            ON CONFLICT (bucket) DO UPDATE SET count = count + 1;
+            ON CONFLICT (bucket) DO UPDATE SET count = count + 1
+                WHERE count < NEW.rate_limit;
+        -- A full bucket was left as it was: changes() counts the UPSERT's rows.
         SELECT RAISE(ABORT, '{RATE_REFUSED}') WHERE NEW.rate_bucket IS NOT NULL
-            AND (SELECT count FROM {RATE_TABLE} WHERE bucket = NEW.rate_bucket)
-                > NEW.rate_limit;
+            AND changes() = 0;
         INSERT INTO {JOB_TABLE} ({', '.join(_INSERT_COLUMNS)})
             VALUES ({', '.join(f'NEW.{column}' for column in _INSERT_COLUMNS)});
         INSERT INTO {QUEUE_TABLE} (key, payload, lock)
