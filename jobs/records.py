@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django_q.models import OrmQ
 
 from jobs.models import ApiKey, Job, JobEvent, RateCounter, progress_percentage
+from jobs.once import built_once
 
 JOB_TABLE = Job._meta.db_table
 KEY_TABLE = ApiKey._meta.db_table
@@ -154,6 +156,16 @@ _INSERT_COLUMNS = (
 )
 
 
+@built_once
+def _job_defaults() -> tuple[tuple[str, Callable | None, Any], ...]:
+    """Each of Job's columns in the constructor's order: its attname, and its default,
+    as a callable to call for each new job (``uuid7``, ``dict``) or else as a value."""
+    return tuple((field.attname, field.default, None)
+                 if field.has_default() and callable(field.default)
+                 else (field.attname, None, field.get_default())
+                 for field in Job._meta.concrete_fields)
+
+
 def job_new(*, organization, user=None, **values) -> Job:
     """A new, unsaved ``Job`` of ``organization`` (and ``user``): the given attributes (by
     attname, e.g. ``api_key_id``) over the model's defaults, built through the model's
@@ -164,8 +176,8 @@ def job_new(*, organization, user=None, **values) -> Job:
         # One instant for both, rather than two reads of the clock a moment apart.
         values["created_at"] = values.get("updated_at") or timezone.now()
     values.setdefault("updated_at", values["created_at"])
-    fields = Job._meta.concrete_fields
-    args = [values.pop(f.attname) if f.attname in values else f.get_default() for f in fields]
+    args = [values.pop(name) if name in values else (make() if make else default)
+            for name, make, default in _job_defaults()]
     if values:
         raise TypeError(f"Job has no field(s) {', '.join(values)}")
     job = Job(*args)
@@ -179,10 +191,17 @@ def _json_param() -> str:
     return "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
 
 
+_INSERT_SQL: dict[str, str] = {}   # by database vendor: built once, read on every submit
+
+
 def _insert_sql() -> str:
-    json_param = _json_param()
-    placeholders = ", ".join(json_param if c in _JSON else "%s" for c in _INSERT_COLUMNS)
-    return f"INSERT INTO {JOB_TABLE} ({', '.join(_INSERT_COLUMNS)}) VALUES ({placeholders})"
+    sql = _INSERT_SQL.get(connection.vendor)
+    if sql is None:
+        json_param = _json_param()
+        placeholders = ", ".join(json_param if c in _JSON else "%s" for c in _INSERT_COLUMNS)
+        sql = _INSERT_SQL[connection.vendor] = (
+            f"INSERT INTO {JOB_TABLE} ({', '.join(_INSERT_COLUMNS)}) VALUES ({placeholders})")
+    return sql
 
 
 def job_insert_statement(job: Job) -> tuple[str, list]:

@@ -6,6 +6,7 @@ atomic UPSERT per request, so any number of web processes see the same counts.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -83,8 +84,7 @@ class RateCharge:
         in; None where the counters live in Redis."""
         if settings.REDIS_URL:
             return None
-        expires = datetime.fromtimestamp(self.window_start + self.window, tz=UTC)
-        return self.bucket, connection.ops.adapt_datetimefield_value(expires), self.limit
+        return self.bucket, _db_epoch(self.window_start + self.window), self.limit
 
     def count(self) -> RateState:
         return self.settle(_incr(self.bucket, self.window_start + self.window))
@@ -116,6 +116,13 @@ class RateCharge:
     def refused(self) -> None:
         """Raise the 429 of a statement that refused this request past the limit."""
         self.settle(self.limit + 1)
+
+
+@functools.lru_cache(maxsize=16)
+def _db_epoch(epoch: int):
+    """A window's end as the database stores a datetime: the same for every request of
+    the window, so worked out once."""
+    return connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(epoch, tz=UTC))
 
 
 def rate_charge(key_id: int, category: str, request=None, *, now: float | None = None,
