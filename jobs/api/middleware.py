@@ -60,9 +60,10 @@ class ApiErrorMiddleware:
                 _PLAIN.get(response.status_code, "The request could not be handled."))
         response["X-Trace-Id"] = request.trace_id
         state = getattr(request, "rate_state", None)
-        if state is not None:
+        if state is not None and not response.has_header("RateLimit-Policy"):
+            # (A 429 answer carries them already.)
             for name, value in state.headers().items():
-                response.setdefault(name, value)
+                response[name] = value
         return response
 
     def process_exception(self, request, exc):

@@ -66,8 +66,9 @@ def submit_view(job_type: str, category: str):
         except lifecycle.IdempotencyConflict:
             raise ApiError(409, "This Idempotency-Key was used with a different request "
                                 "body in the last 24 hours.") from None
-        response = JsonResponse(whisper.submitted(job), status=202)
-        response["Location"] = whisper.status_url(job.pk)
+        body = whisper.submitted(job)
+        response = JsonResponse(body, status=202)
+        response["Location"] = body["statusUrl"]
         response["Retry-After"] = str(POLL_SECONDS["PENDING"])
         return response
 

@@ -15,10 +15,11 @@ def status_url(job_id) -> str:
 
 
 def submitted(job: Job) -> dict:
+    job_id = str(job.pk)
     return {
-        "jobId": str(job.pk),
+        "jobId": job_id,
         "status": SUBMIT_STATUS.get(job.status, job.status),
-        "statusUrl": status_url(job.pk),
+        "statusUrl": status_url(job_id),
         "message": "Job accepted for processing",
     }
 
