@@ -8,6 +8,7 @@ handling) and hand back small records that the serializers read like a ``Job``.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable
@@ -187,21 +188,20 @@ def job_new(*, organization, user=None, **values) -> Job:
     return job
 
 
-def _json_param() -> str:
-    return "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-
-
-_INSERT_SQL: dict[str, str] = {}   # by database vendor: built once, read on every submit
+def _json_param(vendor: str | None = None) -> str:
+    return "CAST(%s AS jsonb)" if (vendor or connection.vendor) == "postgresql" else "%s"
 
 
 def _insert_sql() -> str:
-    sql = _INSERT_SQL.get(connection.vendor)
-    if sql is None:
-        json_param = _json_param()
-        placeholders = ", ".join(json_param if c in _JSON else "%s" for c in _INSERT_COLUMNS)
-        sql = _INSERT_SQL[connection.vendor] = (
-            f"INSERT INTO {JOB_TABLE} ({', '.join(_INSERT_COLUMNS)}) VALUES ({placeholders})")
-    return sql
+    return _insert_sql_for(connection.vendor)
+
+
+@functools.cache
+def _insert_sql_for(vendor: str) -> str:
+    """Built once per database vendor, read on every submit."""
+    json_param = _json_param(vendor)
+    placeholders = ", ".join(json_param if c in _JSON else "%s" for c in _INSERT_COLUMNS)
+    return f"INSERT INTO {JOB_TABLE} ({', '.join(_INSERT_COLUMNS)}) VALUES ({placeholders})"
 
 
 def job_insert_statement(job: Job) -> tuple[str, list]:
