@@ -6,8 +6,8 @@ Django views on the same server.
 
 One gunicorn serves both sides (``/v1`` steps past the dashboard's middleware, ``/bench``
 does not): config.wsgi with bench.settings, 2 workers x 4 threads, or with ``--asgi`` as
-bin/start runs it, 2 uvicorn workers on config.asgi. On PostgreSQL the baseline's table
-is made an ordinary, logged one for the run, so its INSERT is as durable as a job's.
+bin/start runs it, 2 uvicorn workers on config.asgi. The baseline inserts into a plain
+table of its own (``bench.baseline.InsertedRow``), as durable as the jobs table.
 Load comes from wrk on 127.0.0.1 (2 threads, 4 connections), in interleaved rounds:
 baseline, ours, baseline, ours... No worker runs: submitted jobs just queue (for both
 brokers).
@@ -53,10 +53,11 @@ TARGETS = {"read": 0.9, "submit": 0.8}
 def seed(bench: Bench) -> tuple[str, list[str]]:
     """An organization, an API key and some finished jobs to read."""
     bench.django_setup()
-    from django.db import connection, connections
+    from django.db import connections
     from django.utils import timezone
 
-    from jobs.models import Job, JobStatus, RateCounter
+    from bench.baseline import baseline_table_create
+    from jobs.models import Job, JobStatus
     from jobs.services import api_key_create, organization_get_or_create
 
     org = organization_get_or_create(name="bench")
@@ -69,13 +70,7 @@ def seed(bench: Bench) -> tuple[str, list[str]]:
             for i in range(SEEDED_JOBS)]
     Job.objects.bulk_create(jobs)
     ids = [str(job.pk) for job in jobs]
-    if connection.vendor == "postgresql":
-        # The project keeps its rate counters UNLOGGED (losing them in a crash is harmless),
-        # so an INSERT there never waits for the WAL to reach the disk. The baseline stands
-        # for a bare durable insert, as a job's is: in this run's database the table is made
-        # an ordinary one. (Ours writes no counter there with Redis as the broker.)
-        with connection.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE {RateCounter._meta.db_table} SET LOGGED")
+    baseline_table_create()
     connections.close_all()
     return raw, ids
 
@@ -262,7 +257,7 @@ def main(argv=None) -> int:
              else "gunicorn --workers 2 --threads 4 on config.wsgi")
           + "; no worker running (submitted jobs queue)")
     print("rate limits set very high, but the counter is still written on every /v1 "
-          f"request ({'Redis INCR' if args.redis else 'database UPSERT'})")
+          "request (in the database)")
     print(f"load average {bench.load_before} before, {load_average()} after\n")
     rows, ratios = [], {}
     for test in ("read", "submit"):
