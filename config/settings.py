@@ -123,11 +123,18 @@ DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 600, minimum=0)
 # shared by its threads. The ASGI web server turns it on (config/asgi.py): without it,
 # every waiting request opens a connection, and PostgreSQL starts a backend for each.
 DB_POOL_SIZE = env_int("DB_POOL_SIZE", 0, minimum=0)
+# PostgreSQL only: let the hottest statements (a submit's) be prepared on each connection.
+# Off behind a pooler in transaction mode that does not keep prepared statements.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 # Threads per web process for requests that answer at once (config/asgi.py).
 WEB_THREADS = env_int("WEB_THREADS", 8, minimum=1)
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE,
                                 conn_health_checks=True)
+    if _db["ENGINE"] == "django.db.backends.postgresql" and DB_PREPARED_STATEMENTS:
+        # Only the hot statements that ask for it (``jobs.records.bound_cursor``) are
+        # prepared, on their 5th run on a connection; Django's own cursors never prepare.
+        _db.setdefault("OPTIONS", {})["prepare_threshold"] = 5
     if DB_POOL_SIZE and _db["ENGINE"] == "django.db.backends.postgresql":
         # A pooled connection goes back to the pool when a request ends, instead of
         # being kept by its thread: Django requires CONN_MAX_AGE 0 with a pool.

@@ -38,6 +38,7 @@ from jobs.models import (
     Job,
     JobCallback,
     JobStatus,
+    Organization,
 )
 from jobs.push import notify, outbox
 from jobs.push.models import EVENT_COMPLETED
@@ -48,18 +49,22 @@ from jobs.records import (
     COMPLETE_WITH_EVENTS_SQL,
     RATE_REFUSED,
     JobRecord,
+    KeyedSubmission,
     db_datetime,
     db_uuid,
     job_event_insert,
     job_insert_statement,
     job_new,
     job_record,
+    job_submission_with_key,
     job_submission_write,
 )
 
 log = logging.getLogger(__name__)
 
 CANCELLED_MESSAGE = "Job was cancelled"
+# A job's organization before the statement that saves it finds its key's.
+_NO_ORGANIZATION = Organization(pk=None)
 
 
 class JobNotFound(Exception):
@@ -151,8 +156,45 @@ def job_submit(
                 cursor.execute(*entry)
             else:
                 # At once outside a transaction; after the caller's, inside one.
-                transaction.on_commit(lambda: enqueue(job.id, job_type))
+                transaction.on_commit(lambda: _enqueue_submitted(job.id, job_type))
     return job, True
+
+
+def submits_with_key() -> bool:
+    """Whether ``job_submit_with_key`` may be used here: on PostgreSQL."""
+    return connection.vendor == "postgresql"
+
+
+def job_submit_with_key(*, hashed_key: str, job_type: str, params: dict[str, Any],
+                        target: str = "", metadata: dict[str, str] | None = None,
+                        charge=None) -> tuple[KeyedSubmission, Job] | None:
+    """PostgreSQL: ``job_submit`` for the holder of an API key that is not read yet (its
+    hash), as one statement that finds the key, counts ``charge`` (a ``RateCharge``
+    without its key) and saves the PENDING job, with its queue row on the database
+    broker; the Redis broker's entry is pushed after it. The job belongs to the key's
+    organization, named by the key's name.
+
+    Returns None for an unknown or revoked key, else the key's row (``.saved`` False:
+    refused past the rate limit, nothing written) and the job. Without idempotency keys
+    or callbacks, which need a transaction of several statements (``job_submit``).
+    """
+    job = job_new(organization=_NO_ORGANIZATION, type=job_type, params=params,
+                  target=target[:512],
+                  metadata={k: str(v) for k, v in (metadata or {}).items()})
+    insert = job_insert_statement(job)
+    entry = queue.run_job_entry(job.id, job_type) if queue.broker_shares_database() else None
+    found = job_submission_with_key(hashed_key, insert, entry[1] if entry else None,
+                                    charge.in_statement if charge is not None else None)
+    if found is None:
+        return None
+    if found.saved:
+        job.organization_id, job.api_key_id, job.username = (
+            found.organization_id, found.key_id, found.name)
+        job._state.fields_cache.clear()
+        job._state.adding = False
+        if entry is None:
+            transaction.on_commit(lambda: _enqueue_submitted(job.id, job_type))
+    return found, job
 
 
 def _submit_in_one_statement(job: Job, insert, entry, charge, rate) -> Job:
@@ -171,12 +213,24 @@ def _submit_in_one_statement(job: Job, insert, entry, charge, rate) -> Job:
         charge.counted()
     if entry is None:
         # At once outside a transaction; after the caller's, inside one.
-        transaction.on_commit(lambda: enqueue(job.id, job.type))
+        transaction.on_commit(lambda: _enqueue_submitted(job.id, job.type))
     return job
 
 
 def enqueue(job_id, job_type: str) -> None:
     queue.enqueue_run_job(job_id, job_type)
+
+
+def _enqueue_submitted(job_id, job_type: str) -> None:
+    """Send a job's first queue entry (Redis broker), after the job committed. If the
+    broker does not take it, the submit is taken back, the job while it still waits,
+    before the error goes on (a 503): its client was not told of the job, and after its
+    retry would find two."""
+    try:
+        queue.enqueue_run_job(job_id, job_type)
+    except Exception:
+        Job.objects.filter(pk=job_id, status=JobStatus.PENDING).delete()
+        raise
 
 
 # --- worker moves -------------------------------------------------------------------

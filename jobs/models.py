@@ -210,7 +210,8 @@ class IdempotencyRecord(models.Model):
 
 
 class RateCounter(models.Model):
-    """Fixed-window request counters shared by every web process (database broker setup)."""
+    """Fixed-window request counters per API key and category, shared by every web
+    process (``jobs.api.ratelimit``); UNLOGGED on PostgreSQL."""
 
     bucket = models.CharField(max_length=200, primary_key=True)
     count = models.PositiveIntegerField(default=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -74,6 +75,25 @@ def callback_split(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return rest, url
 
 
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A valid request body for one operation: the job's parameters and target, and the
+    URL to tell when it ends ("" for none)."""
+
+    job_type: str
+    params: dict[str, Any]
+    target: str
+    callback_url: str
+
+
+def submission_read(job_type: str, data: dict[str, Any]) -> Submission:
+    """Validate a body for ``job_type``; raises SubmissionInvalid."""
+    data, callback_url = callback_split(data)
+    operation, params = params_validate(job_type, data)
+    return Submission(job_type, params.model_dump(mode="json", by_alias=True, exclude_none=True),
+                      operation.target(params), callback_url)
+
+
 def job_start(*, organization, job_type: str, data: dict[str, Any], api_key_id=None,
               user=None, username: str, source: str, idempotency_key: str | None = None,
               charge=None,
@@ -84,12 +104,35 @@ def job_start(*, organization, job_type: str, data: dict[str, Any], api_key_id=N
     ``lifecycle.job_submit``).
     ``metadata`` is added to the job's (e.g. what started it).
     """
-    data, callback_url = callback_split(data)
-    operation, params = params_validate(job_type, data)
+    return submission_start(
+        submission_read(job_type, data), organization=organization, api_key_id=api_key_id,
+        user=user, username=username, source=source, idempotency_key=idempotency_key,
+        charge=charge, metadata=metadata)
+
+
+def submission_start(submission: Submission, *, organization, api_key_id=None, user=None,
+                     username: str, source: str, idempotency_key: str | None = None,
+                     charge=None, metadata: dict[str, str] | None = None) -> tuple[Job, bool]:
+    """``job_start`` for a body already read (``submission_read``)."""
     return lifecycle.job_submit(
-        organization=organization, job_type=job_type,
-        params=params.model_dump(mode="json", by_alias=True, exclude_none=True),
-        target=operation.target(params), api_key_id=api_key_id, user=user,
-        username=username, metadata={"source": source, **(metadata or {})},
-        idempotency_key=idempotency_key, charge=charge, callback_url=callback_url,
+        organization=organization, job_type=submission.job_type, params=submission.params,
+        target=submission.target, api_key_id=api_key_id, user=user, username=username,
+        metadata={"source": source, **(metadata or {})}, idempotency_key=idempotency_key,
+        charge=charge, callback_url=submission.callback_url,
     )
+
+
+def submission_start_with_key(submission: Submission, *, hashed_key: str, source: str,
+                              charge=None):
+    """On PostgreSQL, for a submission without callback or idempotency key: find the key
+    (its hash), count ``charge`` and save the job in one statement
+    (``lifecycle.job_submit_with_key``, which says what it returns)."""
+    return lifecycle.job_submit_with_key(
+        hashed_key=hashed_key, job_type=submission.job_type, params=submission.params,
+        target=submission.target, metadata={"source": source}, charge=charge)
+
+
+def submits_with_key(submission: Submission, idempotency_key: str | None) -> bool:
+    """Whether ``submission_start_with_key`` can take this submission."""
+    return (not idempotency_key and not submission.callback_url
+            and lifecycle.submits_with_key())

@@ -65,6 +65,13 @@ def _caller(row, *, rate_used: int | None = None) -> Caller:
     return Caller(key_id=row[0], organization_id=row[1], name=row[2], rate_used=rate_used)
 
 
+def caller_from_row(key) -> Caller:
+    """The caller of a key found by the statement that saved its job
+    (``records.KeyedSubmission``)."""
+    touch_key(key.key_id, key.last_used_at)
+    return Caller(key_id=key.key_id, organization_id=key.organization_id, name=key.name)
+
+
 def touch_key(key_id: int, last_used_at: datetime | None, *, now=None) -> None:
     now = now or timezone.now()
     if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:

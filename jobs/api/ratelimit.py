@@ -1,14 +1,16 @@
 """Fixed-window rate limits per API key and category, shared by every web process.
 
-With Redis configured the counters live there (INCR); otherwise in the database, one
-atomic UPSERT per request, so any number of web processes see the same counts.
+The counters live in the database (``RateCounter``; UNLOGGED on PostgreSQL, so counting
+never waits for the WAL to reach the disk), one atomic UPSERT per request, so any number
+of web processes see the same counts. A submit counts inside the statement that saves
+its job (``jobs.records``), which a counter held elsewhere would cost a round trip.
 """
 
 from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +19,6 @@ from django.db import connection
 
 from jobs.api.errors import ApiError
 from jobs.models import RateCounter
-from jobs.once import built_once
 
 CATEGORIES = ("reads", "scans", "bulk", "screenshots", "other")
 
@@ -60,12 +61,14 @@ def _limit_of(category: str) -> tuple[int, int] | None:
 class RateCharge:
     """One request to count against a key's limit in one category, in the current window.
 
-    ``count()`` counts it on its own. A submit on SQLite without Redis hands it to
-    ``lifecycle.job_submit`` instead, whose one statement counts it with the job (see
-    ``in_statement``) and then calls ``counted()``.
+    ``count()`` counts it on its own. A submit hands it to ``lifecycle.job_submit``
+    instead, whose one statement counts it with the job (see ``in_statement``) and then
+    calls ``counted()``. ``key_id`` is None until the key is known: on PostgreSQL the
+    same statement finds the key (``lifecycle.job_submit_with_key``), which then says
+    whose charge it was (``for_key``).
     """
 
-    key_id: int
+    key_id: int | None
     category: str
     limit: int
     window: int
@@ -76,15 +79,22 @@ class RateCharge:
 
     @property
     def bucket(self) -> str:
-        return f"{self.key_id}:{self.category}:{self.window_start}"
+        return f"{self.key_id}{self.bucket_suffix}"
 
     @property
-    def in_statement(self) -> tuple[str, Any, int] | None:
+    def bucket_suffix(self) -> str:
+        """What follows the key's id in the bucket's name."""
+        return f":{self.category}:{self.window_start}"
+
+    @property
+    def in_statement(self) -> tuple[str, Any, int]:
         """``(bucket, expires, limit)`` for a database statement to count this request
-        in; None where the counters live in Redis."""
-        if settings.REDIS_URL:
-            return None
-        return self.bucket, _db_epoch(self.window_start + self.window), self.limit
+        in; the bucket is its suffix alone while the key is not known."""
+        bucket = self.bucket_suffix if self.key_id is None else self.bucket
+        return bucket, _db_epoch(self.window_start + self.window), self.limit
+
+    def for_key(self, key_id: int, used_before: int | None = None) -> RateCharge:
+        return replace(self, key_id=key_id, used_before=used_before)
 
     def count(self) -> RateState:
         return self.settle(_incr(self.bucket, self.window_start + self.window))
@@ -125,10 +135,11 @@ def _db_epoch(epoch: int):
     return connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(epoch, tz=UTC))
 
 
-def rate_charge(key_id: int, category: str, request=None, *, now: float | None = None,
+def rate_charge(key_id: int | None, category: str, request=None, *, now: float | None = None,
                 used_before: int | None = None) -> RateCharge | None:
     """This request's charge in ``category`` at ``now`` (epoch seconds); None when the
-    category has no limit. ``used_before``: the bucket's count read with the key."""
+    category has no limit. ``used_before``: the bucket's count read with the key.
+    ``key_id`` None: the key is not known yet (``RateCharge.for_key``)."""
     limit = _limit_of(category)
     if limit is None:
         return None
@@ -139,11 +150,11 @@ def rate_charge(key_id: int, category: str, request=None, *, now: float | None =
 
 def bucket_suffix(category: str, now: float) -> str | None:
     """What follows the key's id in the name of the bucket that ``rate_charge(...,
-    now=now)`` counts in, for reading it with the key (``auth.caller_for_key``). Only
-    where a submit counts in its own statement and would read the count back after it
-    (SQLite, no Redis); None elsewhere, and for a category without a limit."""
+    now=now)`` counts in, for reading it with the key (``auth.caller_for_key``), where a
+    submit counts in a statement that cannot answer with the count (SQLite's); None
+    elsewhere, and for a category without a limit."""
     limit = _limit_of(category)
-    if limit is None or settings.REDIS_URL or connection.vendor != "sqlite":
+    if limit is None or connection.vendor != "sqlite":
         return None
     window = limit[1]
     return f":{category}:{int(now // window) * window}"
@@ -172,9 +183,6 @@ def rate_states(key_id: int) -> list[RateState]:
 
 
 def _peek(bucket: str) -> int:
-    if settings.REDIS_URL:
-        value = _redis().get(f"rl:{settings.Q_CLUSTER['name']}:{bucket}")
-        return int(value or 0)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count FROM {RateCounter._meta.db_table} WHERE bucket = %s",
                        [bucket])
@@ -183,12 +191,6 @@ def _peek(bucket: str) -> int:
 
 
 def _incr(bucket: str, expires_epoch: int) -> int:
-    if settings.REDIS_URL:
-        name = f"rl:{settings.Q_CLUSTER['name']}:{bucket}"
-        pipe = _redis().pipeline()
-        pipe.incr(name)
-        pipe.expireat(name, expires_epoch + 1)
-        return int(pipe.execute()[0])
     table = RateCounter._meta.db_table
     expires = datetime.fromtimestamp(expires_epoch, tz=UTC)
     with connection.cursor() as cursor:
@@ -198,13 +200,6 @@ def _incr(bucket: str, expires_epoch: int) -> int:
             [bucket, connection.ops.adapt_datetimefield_value(expires)],
         )
         return cursor.fetchone()[0]
-
-
-@built_once
-def _redis():
-    import redis
-
-    return redis.Redis.from_url(settings.REDIS_URL)
 
 
 def purge_counters() -> None:

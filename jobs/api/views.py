@@ -6,6 +6,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -14,6 +15,7 @@ from jobs.api import deepidv, formats, push, whisper
 from jobs.api.auth import (
     INVALID_KEY,
     caller_and_job,
+    caller_from_row,
     request_caller,
     require_api_key,
     required_key,
@@ -22,8 +24,15 @@ from jobs.api.decorators import allow_methods
 from jobs.api.errors import ApiError
 from jobs.api.inputs import list_query, read_json_object
 from jobs.api.ratelimit import bucket_suffix, check_rate, rate_charge, rate_states
-from jobs.models import TERMINAL_STATES, Job
-from jobs.submission import SubmissionInvalid, job_start
+from jobs.models import TERMINAL_STATES, Job, hash_key
+from jobs.submission import (
+    Submission,
+    SubmissionInvalid,
+    submission_read,
+    submission_start,
+    submission_start_with_key,
+    submits_with_key,
+)
 
 POLL_SECONDS = {"PENDING": 2, "PROCESSING": 2}
 
@@ -49,23 +58,26 @@ def submit_view(job_type: str, category: str):
 
     @allow_methods("POST")
     def submit(request):
-        # The key and where it stands in this category's rate bucket, in one query.
         now = time.time()
-        caller = request_caller(request, bucket_suffix=bucket_suffix(category, now))
-        try:
-            job, _created = job_start(
-                organization=caller.organization, job_type=job_type,
-                data=read_json_object(request), api_key_id=caller.key_id,
-                username=caller.name, source="api",
-                idempotency_key=request.META.get("HTTP_IDEMPOTENCY_KEY") or None,
-                charge=rate_charge(caller.key_id, category, request, now=now,
-                                   used_before=caller.rate_used),
-            )
-        except SubmissionInvalid as exc:
-            raise ApiError(400, exc.message, error=exc.error, details=exc.details) from None
-        except lifecycle.IdempotencyConflict:
-            raise ApiError(409, "This Idempotency-Key was used with a different request "
-                                "body in the last 24 hours.") from None
+        raw_key = required_key(request)
+        idempotency_key = request.META.get("HTTP_IDEMPOTENCY_KEY") or None
+        submission = _submission(request, job_type)
+        if submits_with_key(submission, idempotency_key):
+            job = _start_with_key(request, raw_key, submission, category, now)
+        else:
+            # The key and where it stands in this category's rate bucket, in one query.
+            caller = request_caller(request, bucket_suffix=bucket_suffix(category, now))
+            try:
+                job, _created = submission_start(
+                    submission, organization=caller.organization,
+                    api_key_id=caller.key_id, username=caller.name, source="api",
+                    idempotency_key=idempotency_key,
+                    charge=rate_charge(caller.key_id, category, request, now=now,
+                                       used_before=caller.rate_used),
+                )
+            except lifecycle.IdempotencyConflict:
+                raise ApiError(409, "This Idempotency-Key was used with a different "
+                                    "request body in the last 24 hours.") from None
         body = whisper.submitted(job)
         response = JsonResponse(body, status=202)
         response["Location"] = body["statusUrl"]
@@ -74,6 +86,37 @@ def submit_view(job_type: str, category: str):
 
     submit.job_type = job_type
     return submit
+
+
+def _submission(request, job_type: str) -> Submission:
+    """The request's body, valid for ``job_type``. Read before the key: a bad key still
+    answers 401 before a bad body's 4xx."""
+    try:
+        return submission_read(job_type, read_json_object(request))
+    except SubmissionInvalid as exc:
+        request_caller(request)
+        raise ApiError(400, exc.message, error=exc.error, details=exc.details) from None
+    except (ApiError, RequestDataTooBig):
+        request_caller(request)
+        raise
+
+
+def _start_with_key(request, raw_key: str, submission: Submission, category: str,
+                    now: float) -> Job:
+    """The key, its rate count and the job in one statement (PostgreSQL)."""
+    charge = rate_charge(None, category, request, now=now)
+    found = submission_start_with_key(submission, hashed_key=hash_key(raw_key),
+                                      source="api", charge=charge)
+    if found is None:
+        raise ApiError(401, INVALID_KEY)
+    key, job = found
+    request.caller = caller_from_row(key)
+    if charge is not None:
+        charge = charge.for_key(key.key_id)
+        if not key.saved:
+            charge.refused()
+        charge.settle(key.count)
+    return job
 
 
 # --- Whisper dialect ----------------------------------------------------------------

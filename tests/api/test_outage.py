@@ -16,6 +16,7 @@ def test_an_unreachable_broker_or_database_is_503(api, monkeypatch, failure):
         raise failure
 
     monkeypatch.setattr(lifecycle, "job_submit", refuse)
+    monkeypatch.setattr(lifecycle, "job_submit_with_key", refuse)   # PostgreSQL's
     response = api.post("/v1/test/noop", data=json.dumps({"n": 1}),
                         content_type="application/json")
     assert response.status_code == 503

@@ -187,6 +187,7 @@ def test_server_error_is_500_without_internals(api, monkeypatch):
         raise RuntimeError("password=hunter2 /srv/secret")
 
     monkeypatch.setattr(lifecycle, "job_submit", explode)
+    monkeypatch.setattr(lifecycle, "job_submit_with_key", explode)   # PostgreSQL's
     response = post(api)
     assert response.status_code == 500
     text = response.content.decode()
@@ -290,3 +291,102 @@ def test_on_sqlite_each_connection_makes_its_submission_view_on_first_use(api):
     assert post(api).status_code == 202
     assert post(api).status_code == 202
     assert Job.objects.count() == 2
+
+
+# --- every database: the key is checked before the body is answered ---------------------
+
+@pytest.mark.parametrize("body, content_type", [
+    ('{"seconds": -1}', "application/json"), ("{nope", "application/json"),
+    ('{"seconds": 0}', "text/plain"), ("", "application/json")])
+def test_a_bad_key_is_401_whatever_the_body(client, key, body, content_type):
+    response = client.post(URL, data=body, content_type=content_type,
+                           HTTP_AUTHORIZATION="Bearer nope")
+    assert response.status_code == 401 and response.json()["error"] == "unauthorized"
+    assert not Job.objects.exists()
+
+
+def test_an_invalid_body_is_not_counted(api, key, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "scans": (5, 60)}
+    assert post(api, body={"seconds": -1}).status_code == 400
+    assert _counter(f"{key[0].pk}:scans:") == []
+    assert post(api)["X-RateLimit-Remaining"] == "4"
+
+
+@pytest.mark.django_db(transaction=True)   # the entry is sent once the job commits
+def test_a_submit_the_broker_refuses_leaves_no_job(api, settings, monkeypatch):
+    # Redis as the broker, down: the job was saved before its entry could be sent, and
+    # is taken back. The client is told 503, and finds one job after its retry.
+    import socket
+
+    from django_q.brokers.redis_broker import Redis
+    from django_q.conf import Conf
+    from redis import Redis as RedisClient
+
+    from jobs import queue
+
+    with socket.socket() as probe:   # a port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    broker = Redis(list_key="down")
+    broker.connection = RedisClient(host="127.0.0.1", port=port, socket_connect_timeout=2)
+    monkeypatch.setattr(queue, "broker", lambda: broker)
+    monkeypatch.setattr(Conf, "SYNC", False)
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False, "orm": None}
+    response = post(api)
+    assert response.status_code == 503 and response.json()["error"] == "unavailable"
+    assert not Job.objects.exists()
+
+
+# --- PostgreSQL: the key, the request's count and the job in one statement --------------
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
+                                   reason="PostgreSQL's one-statement submit")
+
+
+@postgres_only
+@pytest.mark.parametrize("broker", ["redis", "database"])
+def test_on_postgres_a_submit_is_one_statement(api, key, settings, monkeypatch, broker):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False,
+                          "orm": "default" if broker == "database" else None}
+    if broker == "database":
+        monkeypatch.setattr(Conf, "ORM", "default")
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "scans": (5, 60)}
+    assert post(api).status_code == 202   # the key's first use also notes when it was used
+    with CaptureQueriesContext(connection) as queries:
+        response = post(api)
+    assert response.status_code == 202 and response["X-RateLimit-Remaining"] == "3"
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["WITH"]
+    job = Job.objects.get(pk=response.json()["jobId"])
+    assert (job.organization_id, job.api_key_id, job.username, job.status, job.metadata) == (
+        key[0].organization_id, key[0].pk, "ci-key", JobStatus.PENDING, {"source": "api"})
+    assert _counter(f"{key[0].pk}:scans:") == [2]
+    queued = OrmQ.objects.values_list("payload", flat=True)
+    if broker == "database":
+        assert f"jobs.tasks.run_job {job.pk.hex} test_sleep" in queued
+    else:
+        assert not queued
+
+
+@postgres_only
+def test_on_postgres_a_refused_submit_writes_nothing(api, key, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "scans": (1, 60)}
+    assert post(api).status_code == 202
+    refused = post(api)
+    assert refused.status_code == 429 and refused["X-RateLimit-Remaining"] == "0"
+    assert refused.json()["error"] == "rate_limited"
+    assert Job.objects.count() == 1 and _counter(f"{key[0].pk}:scans:") == [1]
+
+
+@postgres_only
+def test_on_postgres_the_submit_statement_is_prepared(api):
+    # Sent with its values apart, the statement is prepared on its connection after a
+    # few runs: PostgreSQL no longer parses and plans it on every submit.
+    for _ in range(6):
+        assert post(api).status_code == 202
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(text.startswith("WITH k AS (SELECT id, organization_id") for text in prepared)
