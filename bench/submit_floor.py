@@ -13,8 +13,9 @@ the load generator and the other workers that share the cores under ``wrk``.
 For each side the script records the SQL a request runs (a Django execute wrapper, with
 whether it ran inside a transaction) and then replays those statements on a bare DB-API
 connection (sqlite3 or psycopg, no Django), in the same transactions and with fresh
-values where a row must be unique, to time the database's part alone. PostgreSQL's
-connection check before a request's first query (``SELECT 1``) is replayed too. Time
+values where a row must be unique, to time the database's part alone. Django's
+connection check before a request's first query (``SELECT 1`` on PostgreSQL) is
+recorded and replayed too, where the request made it. Time
 spent in Redis commands (the rate counter, the queue push) is measured in place.
 
 Run from the checkout root:
@@ -46,6 +47,8 @@ from bench.common import Bench, build_parser, load_average, ratio, table  # noqa
 BODY = b'{"n": 1}'
 PATHS = {"baseline": "/bench/insert", "ours": "/v1/test/noop", "floor": "/v1/bench/floor"}
 EXPECTED = {"baseline": "202", "ours": "202", "floor": "202"}
+# How a connection check (``is_usable``) shows among the recorded statements.
+CHECK = "SELECT 1 -- connection check"
 UUID_TEXT = re.compile(r"^[0-9a-f]{32}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                        r"[0-9a-f]{12}$")
 
@@ -63,6 +66,18 @@ class Requests:
         self.recording: list | None = None
         self.redis_seconds = 0.0
         self._time_redis()
+        self._record_checks()
+
+    def _record_checks(self) -> None:
+        """Django checks a connection on the raw driver, past the execute wrappers."""
+        is_usable = self.connection.is_usable
+
+        def checked():
+            if self.recording is not None:
+                self.recording.append((CHECK, None, False, self.connection.in_atomic_block))
+            return is_usable()
+
+        self.connection.is_usable = checked
 
     def _record(self, execute, sql, params, many, context):
         # Django's SQLite backend sends its BEGIN through here; the replay issues its own.
@@ -193,9 +208,6 @@ class Replay:
         cursor = self.db.cursor()
         started = time.perf_counter()
         for _ in range(count):
-            if self.vendor == "postgresql" and prepared:
-                # The connection check before a request's first query (none, no check).
-                cursor.execute("SELECT 1")
             for atomic, batch in prepared:
                 if atomic:
                     cursor.execute(self.begin)
@@ -276,6 +288,8 @@ def main() -> None:
 
 
 def _kind(sql: str) -> str:
+    if sql == CHECK:
+        return "connection check"
     words = sql.split()
     verb = words[0].upper()
     table_name = ""

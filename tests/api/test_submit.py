@@ -390,3 +390,33 @@ def test_on_postgres_the_submit_statement_is_prepared(api):
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any(text.startswith("WITH k AS (SELECT id, organization_id") for text in prepared)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)   # the connection is ended between requests
+def test_on_postgres_the_submit_statement_is_its_own_connection_check(api, monkeypatch):
+    # Django sends SELECT 1 before a request's first statement, to find a connection
+    # that died while idle. A submit's statement finds it out by itself, and runs again
+    # on a new connection: one round trip fewer on every submit.
+    from django.db import connections
+
+    assert post(api).status_code == 202
+    checks = []
+    is_usable = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or is_usable())
+    connection.close_if_unusable_or_obsolete()   # as at the start of a request
+    assert post(api).status_code == 202
+    assert checks == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
+    connection.close_if_unusable_or_obsolete()   # the next request
+    assert post(api).status_code == 202
+    assert checks == [1]   # found broken, then a new connection
+    assert Job.objects.count() == 3
