@@ -94,7 +94,9 @@ def fetch_one_checked(sql: str, params) -> tuple | None:
     statement: Django otherwise sends a ``SELECT 1`` before it, a round trip of its
     own. A connection found broken (closed while idle, the server restarted) is closed
     and the statement runs once more on a new one, as after a failed check. Outside a
-    transaction only: a statement that failed on a broken connection did not commit."""
+    transaction only, where a statement that failed on a broken connection did not
+    commit, unless the connection broke between its commit and its answer: a submit's
+    second run then fails on the job's id, chosen before the first, and saves nothing."""
     checking = (connection.connection is not None and connection.health_check_enabled
                 and not connection.health_check_done and not connection.in_atomic_block)
     if checking:

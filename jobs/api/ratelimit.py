@@ -61,11 +61,10 @@ def _limit_of(category: str) -> tuple[int, int] | None:
 class RateCharge:
     """One request to count against a key's limit in one category, in the current window.
 
-    ``count()`` counts it on its own. A submit hands it to ``lifecycle.job_submit``
-    instead, whose one statement counts it with the job (see ``in_statement``) and then
-    calls ``counted()``. ``key_id`` is None until the key is known: on PostgreSQL the
-    same statement finds the key (``lifecycle.job_submit_with_key``), which then says
-    whose charge it was (``for_key``).
+    ``count()`` counts it on its own. A submit's statement counts it with the job
+    instead (see ``in_statement``): on SQLite ``lifecycle.job_submit``'s, which then
+    calls ``counted()``; on PostgreSQL ``lifecycle.job_submit_with_key``'s, which also
+    finds the key, so the charge has no ``key_id`` until then (``for_key``).
     """
 
     key_id: int | None
@@ -93,8 +92,8 @@ class RateCharge:
         bucket = self.bucket_suffix if self.key_id is None else self.bucket
         return bucket, _db_epoch(self.window_start + self.window), self.limit
 
-    def for_key(self, key_id: int, used_before: int | None = None) -> RateCharge:
-        return replace(self, key_id=key_id, used_before=used_before)
+    def for_key(self, key_id: int) -> RateCharge:
+        return replace(self, key_id=key_id)
 
     def count(self) -> RateState:
         return self.settle(_incr(self.bucket, self.window_start + self.window))
